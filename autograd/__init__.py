@@ -1,0 +1,29 @@
+"""autograd — a small, exact reverse-mode automatic differentiation engine over NumPy.
+
+    >>> from autograd import Tensor
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    array([2., 4.])
+"""
+from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, scope
+from autograd.tensor import Tensor, as_tensor
+from autograd.function import Function, REGISTRY, unbroadcast
+from autograd.engine import backward, toposort
+from autograd.creation import concatenate, ones, rand, randn, stack, where, zeros
+from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
+from autograd import ops
+
+
+def draw_graph(root, *args, **kwargs):
+    """Draw the computation graph that produced `root` (see `autograd.draw`)."""
+    from autograd.draw import draw_graph as _draw
+    return _draw(root, *args, **kwargs)
+
+
+__all__ = [
+    "Tensor", "as_tensor", "Function", "REGISTRY", "unbroadcast", "backward", "toposort",
+    "no_grad", "enable_grad", "is_grad_enabled", "scope",
+    "zeros", "ones", "randn", "rand", "concatenate", "stack", "where",
+    "gradcheck", "numerical_grad", "GradcheckError", "draw_graph", "ops",
+]

@@ -1,0 +1,89 @@
+"""The backward pass: one iterative topological sort and one reverse sweep.
+
+Gradients of this pass live in a local buffer keyed by node identity; only
+when a node's gradient is complete is it added into `.grad`. So a second
+`backward()` accumulates like PyTorch (`retain_graph=True`) and never
+re-propagates a gradient left over from an earlier pass.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd.function import unbroadcast
+from autograd.tensor import Tensor
+
+
+def toposort(root: Tensor, requires_grad_only: bool = True) -> list[Tensor]:
+    """Nodes reachable from `root`, every input before the nodes that use it.
+
+    Iterative depth-first post-order, so a chain of a million ops needs no
+    recursion. With `requires_grad_only`, only nodes that need a gradient.
+    """
+    order: list[Tensor] = []
+    seen: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        op = node._op
+        if op is not None:
+            for parent in op.inputs:
+                if id(parent) not in seen and (parent.requires_grad or not requires_grad_only):
+                    stack.append((parent, False))
+    return order
+
+
+def _root_grad(root: Tensor, grad: Any) -> np.ndarray:
+    if not root.requires_grad:
+        raise RuntimeError(
+            f"backward: this tensor (shape {root.shape}) does not require grad and has no graph; "
+            "create its leaves with requires_grad=True and compute it outside no_grad()")
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be implied only for a one-element tensor, got shape {root.shape}; "
+                "pass grad= (an array of that shape) or call .sum() or .mean() first")
+        return np.ones_like(root.data)
+    g = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
+    if g.shape != root.shape:
+        raise ValueError(f"backward: grad has shape {g.shape} but the tensor has shape {root.shape}; "
+                         "expected the same shape")
+    return g
+
+
+def backward(root: Tensor, grad: Any = None) -> None:
+    """Add d(root)/d(node) · grad into `.grad` of every node that requires grad."""
+    g = _root_grad(root, grad)
+    order = toposort(root)
+    pending: dict[int, np.ndarray] = {id(root): g}
+    for node in reversed(order):
+        g = pending.pop(id(node), None)
+        if g is None:
+            continue
+        if node.grad is None:
+            # A fresh gradient may be a broadcast view; give leaves their own writable array.
+            node.grad = g if g.flags.writeable or node._op is not None else g.copy()
+        else:
+            node.grad = node.grad + g
+        op = node._op
+        if op is None:
+            continue
+        for parent, pg in zip(op.inputs, op.backward(g)):
+            if pg is None or not parent.requires_grad:
+                continue
+            data = parent.data
+            if pg.shape != data.shape:
+                pg = unbroadcast(pg, data.shape, op.name)
+            if pg.dtype != data.dtype:
+                pg = pg.astype(data.dtype)
+            key = id(parent)
+            prev = pending.get(key)
+            pending[key] = pg if prev is None else prev + pg

@@ -1,0 +1,91 @@
+"""The op base class, the op registry, and the one place broadcasting is undone.
+
+An op is a small class: `forward(*arrays, **params) -> ndarray` computes the
+value and saves what the derivative needs on the instance; `backward(grad)`
+returns one gradient per input (or None where an input needs none), in the
+shape of the *output* for broadcasting ops. The engine then calls
+`unbroadcast` so each gradient gets exactly its input's shape.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from autograd.grad_mode import STATE
+
+REGISTRY: dict[str, type["Function"]] = {}
+
+
+class Function:
+    """Base of every op. Subclasses set `name` (and optionally `symbol`)."""
+
+    __slots__ = ("inputs", "scope")
+    name: ClassVar[str] = "function"
+    symbol: ClassVar[str | None] = None   # short label for drawings, e.g. "+"
+    arg_names: ClassVar[tuple[str, ...] | None] = None  # edge labels when order matters
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            REGISTRY[cls.name] = cls
+
+    def forward(self, *arrays: np.ndarray, **params: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        raise NotImplementedError
+
+    def params(self) -> dict[str, Any]:
+        """Non-tensor arguments worth showing in a drawing (axis, slope, ...)."""
+        return {}
+
+    @classmethod
+    def apply(cls, *inputs: "Tensor", **params: Any) -> "Tensor":
+        """Run forward on the inputs' data; record the op when a graph is wanted."""
+        op = cls.__new__(cls)
+        out = _new_tensor(op.forward(*[t.data for t in inputs], **params))
+        if STATE.enabled:
+            for t in inputs:
+                if t.requires_grad:
+                    out.requires_grad = True
+                    op.inputs = inputs
+                    op.scope = STATE.scope
+                    out._op = op
+                    break
+        return out
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op_name: str) -> np.ndarray:
+    """Sum `grad` over the axes that broadcasting expanded, giving it `shape`.
+
+    Broadcasting copies an input along new leading axes and along axes of
+    size 1; the derivative of a copy is the sum of the copies' gradients.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    if extra >= 0:
+        axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+        if axes:
+            grad = grad.sum(axis=axes, keepdims=True)
+    if grad.shape != shape:
+        raise AssertionError(
+            f"{op_name}: backward produced a gradient of shape {grad.shape} "
+            f"for an input of shape {shape}; expected the input's shape")
+    return grad
+
+
+def _new_tensor(data: np.ndarray) -> "Tensor":
+    # Bound at import of autograd.tensor (avoids a circular import).
+    raise RuntimeError("autograd.tensor not imported")
+
+
+def _bind(factory: Any) -> None:
+    global _new_tensor
+    _new_tensor = factory

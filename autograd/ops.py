@@ -1,0 +1,668 @@
+"""The op table: every differentiable operation as a small class.
+
+Each op's `forward` computes the value with NumPy and saves what its
+derivative needs; `backward(g)` maps the upstream gradient g = dL/d(out) to
+one gradient per input. Broadcasting ops return gradients in the output's
+shape; the engine's single `unbroadcast` gives them the inputs' shapes.
+Conventions at kinks: relu'(0) = 0, abs'(0) = 0, leaky_relu'(0) = slope;
+ties in max/min share the gradient evenly (as `torch.amax`).
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from autograd.function import Function
+
+Axis = int | tuple[int, ...] | None
+
+
+# -- helpers -------------------------------------------------------------------
+def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
+    """Axis argument -> sorted tuple of non-negative axes, with a clear error."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    out = []
+    for a in axes:
+        if not isinstance(a, numbers.Integral) or not -ndim <= a < ndim:
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimension(s); "
+                             f"expected an integer in [{-ndim}, {ndim - 1}]")
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis}")
+    return tuple(sorted(out))
+
+
+def _broadcast_error(op: str, *arrays: np.ndarray) -> ValueError:
+    shapes = " and ".join(str(a.shape) for a in arrays)
+    return ValueError(f"{op}: shapes {shapes} cannot be broadcast together; "
+                      "expected equal sizes, or 1, in each trailing dimension")
+
+
+def _domain_check(op: str, x: np.ndarray, bad: np.ndarray, expected: str) -> None:
+    if bad.any():
+        raise ValueError(f"{op}: {int(bad.sum())} input value(s) outside the domain "
+                         f"(e.g. {x[bad].flat[0]!r}); expected {expected}")
+
+
+def _expand(g: np.ndarray, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> np.ndarray:
+    """Put reduced axes back into g and broadcast it to `shape` (a read-only view)."""
+    if not keepdims and axes:
+        g = np.expand_dims(g, axes)
+    return np.broadcast_to(g, shape)
+
+
+# -- binary, broadcasting --------------------------------------------------------
+class _Binary(Function):
+    __slots__ = ()
+    ufunc: np.ufunc
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        try:
+            return self.ufunc(a, b)
+        except ValueError:
+            raise _broadcast_error(self.name, a, b) from None
+
+
+class Add(_Binary):
+    """a + b;  d/da = 1, d/db = 1."""
+    __slots__ = ()
+    name, symbol, ufunc = "add", "+", np.add
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(_Binary):
+    """a − b;  d/da = 1, d/db = −1."""
+    __slots__ = ()
+    name, symbol, ufunc = "sub", "−", np.subtract
+    arg_names = ("a", "b")
+
+    def backward(self, g):
+        return g, (-g if self.inputs[1].requires_grad else None)
+
+
+class Mul(_Binary):
+    """a · b;  d/da = b, d/db = a."""
+    __slots__ = ("a", "b")
+    name, symbol = "mul", "×"
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        try:
+            return a * b
+        except ValueError:
+            raise _broadcast_error(self.name, a, b) from None
+
+    def backward(self, g):
+        x, y = self.inputs
+        return (g * self.b if x.requires_grad else None,
+                g * self.a if y.requires_grad else None)
+
+
+class Div(_Binary):
+    """a / b;  d/da = 1/b, d/db = −a/b² = −out/b."""
+    __slots__ = ("b", "out")
+    name, symbol = "div", "÷"
+    arg_names = ("a", "b")
+
+    def forward(self, a, b):
+        try:
+            self.out = a / b
+        except ValueError:
+            raise _broadcast_error(self.name, a, b) from None
+        self.b = b
+        return self.out
+
+    def backward(self, g):
+        x, y = self.inputs
+        ga = g / self.b
+        return (ga if x.requires_grad else None,
+                -ga * self.out if y.requires_grad else None)
+
+
+class Pow(_Binary):
+    """a ** b (both tensors);  d/da = b·a^(b−1), d/db = a^b · ln a  (needs a > 0)."""
+    __slots__ = ("a", "b", "out")
+    name, symbol = "pow", "^"
+    arg_names = ("base", "exp")
+
+    def forward(self, a, b):
+        try:
+            self.out = np.power(a, b)
+        except ValueError:
+            raise _broadcast_error(self.name, a, b) from None
+        self.a, self.b = a, b
+        if np.isnan(self.out).any() and not np.isnan(a).any() and not np.isnan(b).any():
+            raise ValueError("pow: a negative base with a non-integer exponent has no real value; "
+                             "expected base >= 0 or integer exponents")
+        return self.out
+
+    def backward(self, g):
+        x, y = self.inputs
+        ga = g * self.b * np.power(self.a, self.b - 1) if x.requires_grad else None
+        gb = None
+        if y.requires_grad:
+            _domain_check("pow", self.a, self.a <= 0, "a positive base to differentiate with respect to the exponent")
+            gb = g * self.out * np.log(self.a)
+        return ga, gb
+
+
+class PowScalar(Function):
+    """a ** p for a Python number p;  d/da = p·a^(p−1)."""
+    __slots__ = ("a", "p")
+    name, symbol = "pow_scalar", "^"
+
+    def forward(self, a, exponent):
+        self.a, self.p = a, exponent
+        if float(exponent) != int(exponent):
+            _domain_check("pow", a, a < 0, f"x >= 0 for the non-integer exponent {exponent}")
+        return a ** exponent
+
+    def params(self):
+        return {"exponent": self.p}
+
+    def backward(self, g):
+        p = self.p
+        if p == 2:
+            return (g * (2 * self.a),)
+        return (g * (p * self.a ** (p - 1)),)
+
+
+class MatMul(Function):
+    """a @ b (np.matmul);  dA = G @ Bᵀ, dB = Aᵀ @ G (1-D operands promoted, then squeezed)."""
+    __slots__ = ("a", "b")
+    name, symbol = "matmul", "@"
+    arg_names = ("a", "b")
+
+    def forward(self, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(f"matmul: operands must have at least 1 dimension, got shapes {a.shape} and {b.shape}; "
+                             "use * for scalars")
+        k_a, k_b = a.shape[-1], b.shape[-2] if b.ndim > 1 else b.shape[0]
+        if k_a != k_b:
+            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align ({k_a} != {k_b}); "
+                             "expected a.shape[-1] == b.shape[-2]")
+        self.a, self.b = a, b
+        try:
+            return np.matmul(a, b)
+        except ValueError:
+            raise ValueError(f"matmul: batch dimensions of shapes {a.shape} and {b.shape} "
+                             "cannot be broadcast together") from None
+
+    def backward(self, g):
+        a, b = self.a, self.b
+        x, y = self.inputs
+        if a.ndim == 2 and b.ndim == 2:  # the common case, no reshaping
+            return (g @ b.T if x.requires_grad else None,
+                    a.T @ g if y.requires_grad else None)
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = g
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        ga = gb = None
+        if x.requires_grad:
+            ga = g2 @ np.swapaxes(b2, -1, -2)
+            if a.ndim == 1:
+                ga = ga[..., 0, :]
+        if y.requires_grad:
+            gb = np.swapaxes(a2, -1, -2) @ g2
+            if b.ndim == 1:
+                gb = gb[..., :, 0]
+        return ga, gb
+
+
+# -- unary elementwise ---------------------------------------------------------------
+class Neg(Function):
+    """−a;  d/da = −1."""
+    __slots__ = ()
+    name, symbol = "neg", "−"
+
+    def forward(self, a):
+        return -a
+
+    def backward(self, g):
+        return (-g,)
+
+
+class Exp(Function):
+    """exp(a);  d/da = exp(a)."""
+    __slots__ = ("out",)
+    name = "exp"
+
+    def forward(self, a):
+        self.out = np.exp(a)
+        return self.out
+
+    def backward(self, g):
+        return (g * self.out,)
+
+
+class Log(Function):
+    """ln(a) for a ≥ 0 (ln 0 = −inf);  d/da = 1/a."""
+    __slots__ = ("a",)
+    name = "log"
+
+    def forward(self, a):
+        _domain_check("log", a, a < 0, "x >= 0")
+        self.a = a
+        with np.errstate(divide="ignore"):
+            return np.log(a)
+
+    def backward(self, g):
+        return (g / self.a,)
+
+
+class Sqrt(Function):
+    """√a for a ≥ 0;  d/da = 1 / (2√a)."""
+    __slots__ = ("out",)
+    name = "sqrt"
+
+    def forward(self, a):
+        _domain_check("sqrt", a, a < 0, "x >= 0")
+        self.out = np.sqrt(a)
+        return self.out
+
+    def backward(self, g):
+        return (g / (2 * self.out),)
+
+
+class Abs(Function):
+    """|a|;  d/da = sign(a), with abs'(0) = 0."""
+    __slots__ = ("a",)
+    name = "abs"
+
+    def forward(self, a):
+        self.a = a
+        return np.abs(a)
+
+    def backward(self, g):
+        return (g * np.sign(self.a),)
+
+
+class Sin(Function):
+    """sin(a);  d/da = cos(a)."""
+    __slots__ = ("a",)
+    name = "sin"
+
+    def forward(self, a):
+        self.a = a
+        return np.sin(a)
+
+    def backward(self, g):
+        return (g * np.cos(self.a),)
+
+
+class Cos(Function):
+    """cos(a);  d/da = −sin(a)."""
+    __slots__ = ("a",)
+    name = "cos"
+
+    def forward(self, a):
+        self.a = a
+        return np.cos(a)
+
+    def backward(self, g):
+        return (-g * np.sin(self.a),)
+
+
+class Tanh(Function):
+    """tanh(a);  d/da = 1 − tanh²(a)."""
+    __slots__ = ("out",)
+    name = "tanh"
+
+    def forward(self, a):
+        self.out = np.tanh(a)
+        return self.out
+
+    def backward(self, g):
+        out = self.out
+        return (g * (1 - out * out),)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """σ(x) = 1 / (1 + e^(−x)), stable for any x: exp is only taken of −|x|."""
+    e = np.exp(-np.abs(x))
+    r = 1 / (1 + e)
+    return np.where(x >= 0, r, e * r)
+
+
+class Sigmoid(Function):
+    """σ(a) = 1/(1 + e^(−a));  d/da = σ(a)(1 − σ(a))."""
+    __slots__ = ("out",)
+    name = "sigmoid"
+
+    def forward(self, a):
+        self.out = sigmoid(a)
+        return self.out
+
+    def backward(self, g):
+        out = self.out
+        return (g * (out * (1 - out)),)
+
+
+class ReLU(Function):
+    """max(a, 0);  d/da = 1 where a > 0, else 0 (relu'(0) = 0)."""
+    __slots__ = ("out",)
+    name = "relu"
+
+    def forward(self, a):
+        self.out = np.maximum(a, 0)
+        return self.out
+
+    def backward(self, g):
+        return (g * (self.out > 0),)
+
+
+class LeakyReLU(Function):
+    """a if a > 0 else s·a;  d/da = 1 where a > 0, else s."""
+    __slots__ = ("a", "slope")
+    name = "leaky_relu"
+
+    def forward(self, a, negative_slope=0.01):
+        self.a, self.slope = a, negative_slope
+        return np.where(a > 0, a, a * negative_slope)
+
+    def params(self):
+        return {"slope": self.slope}
+
+    def backward(self, g):
+        return (np.where(self.a > 0, g, g * self.slope),)
+
+
+class Clip(Function):
+    """min(max(a, lo), hi);  d/da = 1 where lo ≤ a ≤ hi, else 0."""
+    __slots__ = ("a", "lo", "hi")
+    name = "clip"
+
+    def forward(self, a, lo=None, hi=None):
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"clip: lo={lo} is greater than hi={hi}; expected lo <= hi")
+        self.a, self.lo, self.hi = a, lo, hi
+        return np.clip(a, lo, hi)
+
+    def params(self):
+        return {"lo": self.lo, "hi": self.hi}
+
+    def backward(self, g):
+        inside = np.ones(self.a.shape, dtype=bool)
+        if self.lo is not None:
+            inside &= self.a >= self.lo
+        if self.hi is not None:
+            inside &= self.a <= self.hi
+        return (g * inside,)
+
+
+# -- reductions ----------------------------------------------------------------------
+class _Reduce(Function):
+    __slots__ = ("shape", "axes", "keepdims")
+
+    def _setup(self, a, axis, keepdims):
+        self.shape, self.keepdims = a.shape, keepdims
+        self.axes = normalize_axes(axis, a.ndim, self.name)
+        return self.axes
+
+    def params(self):
+        return {"axis": self.axes, "keepdims": self.keepdims} if self.axes != tuple(range(len(self.shape))) else {}
+
+
+class Sum(_Reduce):
+    """Σ a over axes;  d/da = 1 (g broadcast back over the summed axes)."""
+    __slots__ = ()
+    name, symbol = "sum", "Σ"
+
+    def forward(self, a, axis=None, keepdims=False):
+        return np.sum(a, axis=self._setup(a, axis, keepdims), keepdims=keepdims)
+
+    def backward(self, g):
+        return (_expand(g, self.axes, self.keepdims, self.shape),)
+
+
+class Mean(_Reduce):
+    """mean of a over axes (n elements);  d/da = 1/n."""
+    __slots__ = ("n",)
+    name = "mean"
+
+    def forward(self, a, axis=None, keepdims=False):
+        axes = self._setup(a, axis, keepdims)
+        self.n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+        return np.mean(a, axis=axes, keepdims=keepdims)
+
+    def backward(self, g):
+        return (_expand(g / self.n, self.axes, self.keepdims, self.shape),)
+
+
+class Max(_Reduce):
+    """max of a over axes;  d/da = 1/k at the k elements equal to the max, else 0."""
+    __slots__ = ("a", "out")
+    name = "max"
+    reducer = staticmethod(np.max)
+
+    def forward(self, a, axis=None, keepdims=False):
+        axes = self._setup(a, axis, keepdims)
+        if a.size == 0:
+            raise ValueError(f"{self.name}: cannot reduce an empty tensor of shape {a.shape}")
+        self.a = a
+        self.out = type(self).reducer(a, axis=axes, keepdims=True)
+        return self.out if keepdims else np.squeeze(self.out, axis=axes)
+
+    def backward(self, g):
+        mask = self.a == self.out
+        share = mask / mask.sum(axis=self.axes, keepdims=True)
+        return ((_expand(g, self.axes, self.keepdims, self.shape) * share).astype(self.a.dtype, copy=False),)
+
+
+class Min(Max):
+    """min of a over axes;  d/da = 1/k at the k elements equal to the min, else 0."""
+    __slots__ = ()
+    name = "min"
+    reducer = staticmethod(np.min)
+
+
+class Softmax(Function):
+    """s = exp(a − max) / Σ exp(a − max) along axis;  d/da: s ⊙ (g − Σ g⊙s)."""
+    __slots__ = ("out", "axis")
+    name = "softmax"
+
+    def forward(self, a, axis=-1):
+        (self.axis,) = normalize_axes(axis, a.ndim, self.name)
+        e = np.exp(a - a.max(axis=self.axis, keepdims=True))
+        self.out = e / e.sum(axis=self.axis, keepdims=True)
+        return self.out
+
+    def params(self):
+        return {"axis": self.axis}
+
+    def backward(self, g):
+        s = self.out
+        return (s * (g - (g * s).sum(axis=self.axis, keepdims=True)),)
+
+
+class LogSoftmax(Function):
+    """a − logsumexp(a) along axis;  d/da: g − softmax(a) · Σ g."""
+    __slots__ = ("out", "axis")
+    name = "log_softmax"
+
+    def forward(self, a, axis=-1):
+        (self.axis,) = normalize_axes(axis, a.ndim, self.name)
+        shifted = a - a.max(axis=self.axis, keepdims=True)
+        self.out = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
+        return self.out
+
+    def params(self):
+        return {"axis": self.axis}
+
+    def backward(self, g):
+        return (g - np.exp(self.out) * g.sum(axis=self.axis, keepdims=True),)
+
+
+class LogSumExp(_Reduce):
+    """log Σ exp(a) over axes (shifted by the max);  d/da = softmax(a) over those axes."""
+    __slots__ = ("a", "out")
+    name = "logsumexp"
+
+    def forward(self, a, axis=None, keepdims=False):
+        axes = self._setup(a, axis, keepdims)
+        m = a.max(axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        self.a = a
+        self.out = m + np.log(np.exp(a - m).sum(axis=axes, keepdims=True))
+        return self.out if keepdims else np.squeeze(self.out, axis=axes)
+
+    def backward(self, g):
+        return (_expand(g, self.axes, self.keepdims, self.shape) * np.exp(self.a - self.out),)
+
+
+# -- shape ------------------------------------------------------------------------------
+class Reshape(Function):
+    """a viewed with a new shape;  the gradient is g reshaped back."""
+    __slots__ = ("in_shape", "shape")
+    name = "reshape"
+
+    def forward(self, a, shape):
+        self.in_shape = a.shape
+        try:
+            out = a.reshape(shape)
+        except (ValueError, TypeError):
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {a.shape} (size {a.size}) "
+                             f"into shape {tuple(shape)}; expected the same number of elements") from None
+        self.shape = out.shape
+        return out
+
+    def params(self):
+        return {"shape": self.shape}
+
+    def backward(self, g):
+        return (g.reshape(self.in_shape),)
+
+
+class Transpose(Function):
+    """a with permuted axes (reversed by default);  the gradient is g with the inverse permutation."""
+    __slots__ = ("axes",)
+    name = "transpose"
+
+    def forward(self, a, axes=None):
+        if axes is None:
+            axes = tuple(range(a.ndim))[::-1]
+        elif sorted(normalize_axes(axes, a.ndim, self.name)) != list(range(a.ndim)) or len(axes) != a.ndim:
+            raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the "
+                             f"{a.ndim} axes of a tensor of shape {a.shape}")
+        self.axes = tuple(int(x) % a.ndim for x in axes) if a.ndim else ()
+        return a.transpose(self.axes)
+
+    def params(self):
+        return {"axes": self.axes}
+
+    def backward(self, g):
+        return (g.transpose(np.argsort(self.axes)),)
+
+
+def _is_advanced(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, (list, np.ndarray)) for p in parts)
+
+
+class GetItem(Function):
+    """a[index] (slices, integers, integer/bool arrays);  the gradient scatters g back, repeats add."""
+    __slots__ = ("shape", "dtype", "index")
+    name = "getitem"
+
+    def forward(self, a, index):
+        index = _unwrap_index(index)
+        self.shape, self.dtype, self.index = a.shape, a.dtype, index
+        try:
+            return a[index]
+        except IndexError as e:
+            raise IndexError(f"getitem: index {index!r} is invalid for a tensor of shape {a.shape} ({e})") from None
+
+    def params(self):
+        return {"index": self.index}
+
+    def backward(self, g):
+        out = np.zeros(self.shape, dtype=self.dtype)
+        if _is_advanced(self.index):
+            np.add.at(out, self.index, g)  # repeated indices accumulate
+        else:
+            out[self.index] = g
+        return (out,)
+
+
+def _unwrap_index(index: Any) -> Any:
+    from autograd.tensor import Tensor
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+class Concatenate(Function):
+    """concatenate(tensors, axis);  each input's gradient is its slice of g."""
+    __slots__ = ("axis", "splits")
+    name = "concatenate"
+
+    def forward(self, *arrays, axis=0):
+        if not arrays:
+            raise ValueError("concatenate: expected at least one tensor")
+        (self.axis,) = normalize_axes(axis, arrays[0].ndim, self.name)
+        try:
+            out = np.concatenate(arrays, axis=self.axis)
+        except ValueError:
+            raise ValueError(f"concatenate: shapes {[a.shape for a in arrays]} must match except "
+                             f"along axis {axis}") from None
+        self.splits = np.cumsum([a.shape[self.axis] for a in arrays])[:-1]
+        return out
+
+    def params(self):
+        return {"axis": self.axis}
+
+    def backward(self, g):
+        return tuple(np.split(g, self.splits, axis=self.axis))
+
+
+class Stack(Function):
+    """stack(tensors, axis) along a new axis;  each input's gradient is g indexed along it."""
+    __slots__ = ("axis", "n")
+    name = "stack"
+
+    def forward(self, *arrays, axis=0):
+        if not arrays:
+            raise ValueError("stack: expected at least one tensor")
+        if len({a.shape for a in arrays}) != 1:
+            raise ValueError(f"stack: all shapes must be equal, got {[a.shape for a in arrays]}")
+        (self.axis,) = normalize_axes(axis, arrays[0].ndim + 1, self.name)
+        self.n = len(arrays)
+        return np.stack(arrays, axis=self.axis)
+
+    def params(self):
+        return {"axis": self.axis}
+
+    def backward(self, g):
+        return tuple(np.take(g, i, axis=self.axis) for i in range(self.n))
+
+
+class Where(Function):
+    """where(cond, a, b);  d/da = cond, d/db = not cond."""
+    __slots__ = ("cond",)
+    name = "where"
+    arg_names = ("a", "b")
+
+    def forward(self, a, b, cond):
+        self.cond = cond
+        try:
+            return np.where(cond, a, b)
+        except ValueError:
+            raise _broadcast_error(self.name, cond, a, b) from None
+
+    def backward(self, g):
+        zero = np.zeros((), dtype=g.dtype)
+        x, y = self.inputs
+        return (np.where(self.cond, g, zero) if x.requires_grad else None,
+                np.where(self.cond, zero, g) if y.requires_grad else None)

@@ -1,0 +1,324 @@
+"""`Tensor`: an ndarray plus the op that made it, and the gradient that flows back.
+
+Operators follow NumPy broadcasting; `@` follows `np.matmul`. Each method is a
+thin call to an op class in `autograd.ops`, where forward and derivative sit
+side by side.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+
+from autograd import function as _function
+
+ArrayLike = Any
+Axis = int | tuple[int, ...] | None
+
+_REJECTED_KINDS = {"O": "object", "U": "str", "S": "bytes", "c": "complex", "V": "void"}
+
+
+def _as_array(data: ArrayLike, dtype: Any = None, copy: bool = True) -> np.ndarray:
+    """Convert to an ndarray: ints/bools become float64 unless a dtype is given."""
+    if isinstance(data, Tensor):
+        data = data.data
+    try:
+        arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"Tensor: cannot convert {type(data).__name__} to a numeric array ({e})") from None
+    kind = arr.dtype.kind
+    if kind in _REJECTED_KINDS:
+        raise TypeError(
+            f"Tensor: data of dtype {arr.dtype} ({_REJECTED_KINDS[kind]}) is not supported; "
+            "expected real numbers (float, int or bool)")
+    if dtype is None and kind in "biu":
+        arr = arr.astype(np.float64)
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it for backprop.
+
+    `Tensor(data, requires_grad=False, dtype=None, name=None)` copies `data`
+    (like `torch.tensor`). Python/NumPy ints and bools become float64 unless
+    `dtype` is given; float32 stays float32 through every op.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_op", "name", "__weakref__")
+    # NumPy defers to our reflected operators (ndarray + Tensor -> Tensor.__radd__).
+    __array_ufunc__ = None
+    # Identity, never value, decides which node is which.
+    __hash__ = object.__hash__
+
+    def __init__(self, data: ArrayLike, requires_grad: bool = False,
+                 dtype: Any = None, name: str | None = None) -> None:
+        self.data = _as_array(data, dtype)
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"Tensor: requires_grad=True needs a floating dtype, got {self.data.dtype}; "
+                "pass dtype=np.float64 (or float32)")
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self._op = None
+        self.name = name
+
+    # -- properties -------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than by an op."""
+        return self._op is None
+
+    @property
+    def op(self):
+        """The op that produced this tensor (None for leaves)."""
+        return self._op
+
+    @property
+    def T(self) -> "Tensor":
+        return self.transpose()
+
+    # -- conversion -------------------------------------------------------
+    def item(self) -> float:
+        if self.data.size != 1:
+            raise ValueError(f"item: only a one-element tensor converts to a number, got shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def detach(self) -> "Tensor":
+        """A tensor sharing this data, with no graph and no grad."""
+        return _new_tensor(self.data)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (set `.grad` to None, like PyTorch)."""
+        self.grad = None
+
+    def backward(self, grad: ArrayLike | None = None) -> None:
+        """Backpropagate from this tensor, adding d(self)/d(node) into every `.grad`.
+
+        `grad` is the upstream gradient (same shape as self); it may be omitted
+        only for a one-element tensor, where it is 1.
+        """
+        from autograd.engine import backward
+        backward(self, grad)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(f"bool: the truth value of a tensor of shape {self.shape} is ambiguous; "
+                             "use .any() / .all() on .data")
+        return bool(self.data)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len: a 0-d tensor has no length")
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", precision=4, prefix="Tensor(")
+        extra = ""
+        if self.data.dtype != np.float64:
+            extra += f", dtype={self.data.dtype}"
+        if self._op is not None:
+            extra += f", op={self._op.name}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        if self.name:
+            extra += f", name={self.name!r}"
+        return f"Tensor({body}{extra})"
+
+    # -- arithmetic -------------------------------------------------------
+    def __add__(self, other: ArrayLike) -> "Tensor":
+        return _ops.Add.apply(self, _coerce(other, self))
+
+    def __radd__(self, other: ArrayLike) -> "Tensor":
+        return _ops.Add.apply(_coerce(other, self), self)
+
+    def __sub__(self, other: ArrayLike) -> "Tensor":
+        return _ops.Sub.apply(self, _coerce(other, self))
+
+    def __rsub__(self, other: ArrayLike) -> "Tensor":
+        return _ops.Sub.apply(_coerce(other, self), self)
+
+    def __mul__(self, other: ArrayLike) -> "Tensor":
+        return _ops.Mul.apply(self, _coerce(other, self))
+
+    def __rmul__(self, other: ArrayLike) -> "Tensor":
+        return _ops.Mul.apply(_coerce(other, self), self)
+
+    def __truediv__(self, other: ArrayLike) -> "Tensor":
+        return _ops.Div.apply(self, _coerce(other, self))
+
+    def __rtruediv__(self, other: ArrayLike) -> "Tensor":
+        return _ops.Div.apply(_coerce(other, self), self)
+
+    def __pow__(self, other: ArrayLike) -> "Tensor":
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            return _ops.PowScalar.apply(self, exponent=other)
+        return _ops.Pow.apply(self, _coerce(other, self))
+
+    def __rpow__(self, other: ArrayLike) -> "Tensor":
+        return _ops.Pow.apply(_coerce(other, self), self)
+
+    def __matmul__(self, other: ArrayLike) -> "Tensor":
+        return _ops.MatMul.apply(self, _coerce(other, self))
+
+    def __rmatmul__(self, other: ArrayLike) -> "Tensor":
+        return _ops.MatMul.apply(_coerce(other, self), self)
+
+    def __neg__(self) -> "Tensor":
+        return _ops.Neg.apply(self)
+
+    def __pos__(self) -> "Tensor":
+        return self
+
+    # -- comparisons: plain boolean tensors, never part of a graph --------
+    def _compare(self, other: ArrayLike, ufunc: np.ufunc) -> "Tensor":
+        other = other.data if isinstance(other, Tensor) else other
+        return _new_tensor(ufunc(self.data, other))
+
+    def __lt__(self, other: ArrayLike) -> "Tensor":
+        return self._compare(other, np.less)
+
+    def __le__(self, other: ArrayLike) -> "Tensor":
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: ArrayLike) -> "Tensor":
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: ArrayLike) -> "Tensor":
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other: ArrayLike) -> "Tensor":  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other: ArrayLike) -> "Tensor":  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    # -- elementwise functions --------------------------------------------
+    def exp(self) -> "Tensor":
+        return _ops.Exp.apply(self)
+
+    def log(self) -> "Tensor":
+        return _ops.Log.apply(self)
+
+    def sqrt(self) -> "Tensor":
+        return _ops.Sqrt.apply(self)
+
+    def abs(self) -> "Tensor":
+        return _ops.Abs.apply(self)
+
+    def sin(self) -> "Tensor":
+        return _ops.Sin.apply(self)
+
+    def cos(self) -> "Tensor":
+        return _ops.Cos.apply(self)
+
+    def tanh(self) -> "Tensor":
+        return _ops.Tanh.apply(self)
+
+    def sigmoid(self) -> "Tensor":
+        return _ops.Sigmoid.apply(self)
+
+    def relu(self) -> "Tensor":
+        return _ops.ReLU.apply(self)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> "Tensor":
+        return _ops.LeakyReLU.apply(self, negative_slope=negative_slope)
+
+    def clip(self, lo: float | None = None, hi: float | None = None) -> "Tensor":
+        return _ops.Clip.apply(self, lo=lo, hi=hi)
+
+    # -- reductions --------------------------------------------------------
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
+        return _ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
+        return _ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
+        return _ops.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
+        return _ops.Min.apply(self, axis=axis, keepdims=keepdims)
+
+    def softmax(self, axis: int = -1) -> "Tensor":
+        return _ops.Softmax.apply(self, axis=axis)
+
+    def log_softmax(self, axis: int = -1) -> "Tensor":
+        return _ops.LogSoftmax.apply(self, axis=axis)
+
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
+        return _ops.LogSumExp.apply(self, axis=axis, keepdims=keepdims)
+
+    # -- shape -------------------------------------------------------------
+    def reshape(self, *shape: int | tuple[int, ...]) -> "Tensor":
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _ops.Reshape.apply(self, shape=shape)
+
+    def transpose(self, *axes: int | tuple[int, ...]) -> "Tensor":
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return _ops.Transpose.apply(self, axes=axes or None)
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        return _ops.GetItem.apply(self, index=index)
+
+
+def _new_tensor(data: np.ndarray) -> Tensor:
+    """Wrap an ndarray without copying or validation (the op fast path)."""
+    t = Tensor.__new__(Tensor)
+    t.data = data
+    t.grad = None
+    t.requires_grad = False
+    t._op = None
+    t.name = None
+    return t
+
+
+def _coerce(x: ArrayLike, like: Tensor | None = None) -> Tensor:
+    """Make an operand a Tensor; Python numbers take `like`'s float dtype."""
+    if isinstance(x, Tensor):
+        return x
+    if like is not None and isinstance(x, (int, float)) and like.data.dtype.kind == "f":
+        return _new_tensor(np.asarray(x, dtype=like.data.dtype))
+    return _new_tensor(_as_array(x, copy=False))
+
+
+def as_tensor(x: ArrayLike, dtype: Any = None) -> Tensor:
+    """Return `x` if it is a Tensor, else wrap it without copying (a constant)."""
+    if isinstance(x, Tensor) and dtype is None:
+        return x
+    return _new_tensor(_as_array(x, dtype, copy=False))
+
+
+def tensors(xs: Iterable[ArrayLike]) -> list[Tensor]:
+    """Coerce a sequence of operands, numbers taking the first tensor's dtype."""
+    xs = list(xs)
+    like = next((x for x in xs if isinstance(x, Tensor)), None)
+    return [_coerce(x, like) for x in xs]
+
+
+_function._bind(_new_tensor)
+
+from autograd import ops as _ops  # noqa: E402  (ops need Tensor defined first)

@@ -1,0 +1,42 @@
+"""nn — modules, losses, optimizers, data and training on top of `autograd`.
+
+    >>> import nn
+    >>> model = nn.MLP([2, 16, 8, 1], activations=["relu", "relu", "sigmoid"], seed=42)
+"""
+from nn.module import Module, ModuleList, Parameter, Sequential
+from nn.layers import (MLP, Dropout, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh,
+                       activation)
+from nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, get_loss
+from nn import functional, init, optim
+from nn.train import EarlyStopping, History, evaluate, fit, predict
+
+
+def load_model(path: str) -> Module:
+    """Rebuild a model saved with `model.save(path)` (MLPs carry their architecture)."""
+    import json
+    import numpy as np
+    from nn.module import CONFIG_KEY
+    with np.load(path, allow_pickle=False) as f:
+        if CONFIG_KEY not in f.files:
+            raise ValueError(f"load_model: {path} has no architecture config; build the model and call model.load(path)")
+        cfg = json.loads(str(f[CONFIG_KEY]))
+    if cfg.get("class") != "MLP":
+        raise ValueError(f"load_model: unsupported model class {cfg.get('class')!r}")
+    model = MLP(cfg["layer_sizes"], cfg["activations"], bias=cfg.get("bias", True), dtype=cfg.get("dtype", "float64"))
+    return model.load(path)
+
+
+def __getattr__(name: str):
+    # Submodules that pull optional or numpy-only pieces load on first use.
+    import importlib
+    if name in ("data", "metrics", "manual", "compare", "plot", "cli"):
+        return importlib.import_module(f"nn.{name}")
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")
+
+
+__all__ = [
+    "Module", "ModuleList", "Parameter", "Sequential", "MLP", "Linear", "ReLU", "LeakyReLU", "Tanh",
+    "Sigmoid", "Softmax", "Identity", "Dropout", "activation", "MSELoss", "L1Loss", "BCELoss",
+    "BCEWithLogitsLoss", "CrossEntropyLoss", "get_loss", "functional", "init", "optim",
+    "fit", "predict", "evaluate", "History", "EarlyStopping", "load_model",
+]

@@ -1,0 +1,292 @@
+"""Functional forms of layers and losses, and the fused ops behind them.
+
+Fused ops exist where the derivative has a closed form that is cheaper and
+more accurate than the composed graph: the linear layer x @ Wᵀ + b,
+BCE-with-logits (dL/dz = (σ(z) − y)/N), softmax cross-entropy
+(dL/dz = (softmax(z) − Y)/m), MSE and BCE. Each is tested against the same
+function composed from primitive ops.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd import Function, Tensor, as_tensor
+from autograd.ops import sigmoid as _sigmoid
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+# -- fused linear layer -----------------------------------------------------------
+class LinearOp(Function):
+    """y = x @ Wᵀ + b;  dx = G W, dW = Gᵀ x, db = Σ_rows G."""
+    __slots__ = ("x", "w", "has_bias")
+    name = "linear"
+    arg_names = ("x", "W", "b")
+
+    def forward(self, x, w, b=None):
+        self.x, self.w, self.has_bias = x, w, b is not None
+        out = x @ w.T
+        if b is not None:
+            out += b  # out is fresh: adding in place saves a temporary
+        return out
+
+    def backward(self, g):
+        x, w = self.x, self.w
+        ins = self.inputs
+        gx = g @ w if ins[0].requires_grad else None
+        if x.ndim == 2:
+            gw = g.T @ x if ins[1].requires_grad else None
+            gb = g.sum(axis=0) if self.has_bias and ins[2].requires_grad else None
+        else:  # fold leading batch axes into one
+            g2, x2 = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+            gw = g2.T @ x2 if ins[1].requires_grad else None
+            gb = g2.sum(axis=0) if self.has_bias and ins[2].requires_grad else None
+        return (gx, gw, gb) if self.has_bias else (gx, gw)
+
+
+def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x @ weight.T + bias as one op (weight is (out, in), PyTorch's layout)."""
+    x = _input_like(x, weight, "linear")
+    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features "
+                         f"but the weight {weight.shape} expects {weight.shape[1]}")
+    if bias is None:
+        return LinearOp.apply(x, weight)
+    return LinearOp.apply(x, weight, bias)
+
+
+def _input_like(x: Any, ref: Tensor, op: str) -> Tensor:
+    """Coerce data to a Tensor of `ref`'s dtype; refuse a Tensor of another dtype."""
+    if isinstance(x, Tensor):
+        if x.dtype != ref.dtype:
+            raise TypeError(f"{op}: input dtype {x.dtype} does not match parameter dtype {ref.dtype}; "
+                            f"convert the input or call model.to(np.{x.dtype})")
+        return x
+    return as_tensor(np.asarray(x, dtype=ref.dtype))
+
+
+# -- activations --------------------------------------------------------------------
+def relu(x: Tensor) -> Tensor:
+    return x.relu()
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return x.leaky_relu(negative_slope)
+
+
+def tanh(x: Tensor) -> Tensor:
+    return x.tanh()
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return x.sigmoid()
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    return x.softmax(axis)
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    return x.log_softmax(axis)
+
+
+# -- loss helpers ---------------------------------------------------------------------
+def _check_reduction(reduction: str, op: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _target(target: Any, pred: Tensor, op: str, same_shape: bool = True) -> Tensor:
+    """Targets as a Tensor of the prediction's dtype, finite, and (by default) the same shape."""
+    if isinstance(target, Tensor):
+        t = target
+        if t.dtype != pred.dtype and not t.requires_grad:
+            t = as_tensor(t.data.astype(pred.dtype))
+    else:
+        arr = np.asarray(target)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"{op}: targets must be numeric, got dtype {arr.dtype}")
+        t = as_tensor(arr.astype(pred.dtype, copy=False))
+    if same_shape and t.shape != pred.shape:
+        hint = f"; reshape the targets with y.reshape{pred.shape}" if t.size == pred.size else ""
+        raise ValueError(f"{op}: prediction shape {pred.shape} and target shape {t.shape} differ; "
+                         f"expected equal shapes (no silent broadcasting){hint}")
+    if not np.isfinite(t.data).all():
+        raise ValueError(f"{op}: targets contain {int((~np.isfinite(t.data)).sum())} NaN/inf value(s)")
+    return t
+
+
+def _reduce(values: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "mean":
+        return np.asarray(values.mean())
+    if reduction == "sum":
+        return np.asarray(values.sum())
+    return values
+
+
+def _scale(g: np.ndarray, reduction: str, n: int) -> np.ndarray:
+    """Upstream gradient broadcast to every element (÷ n for the mean)."""
+    return g / n if reduction == "mean" else g
+
+
+class _Loss(Function):
+    __slots__ = ("reduction", "n")
+    arg_names = ("input", "target")
+
+    def params(self):
+        return {"reduction": self.reduction}
+
+
+# -- fused losses -------------------------------------------------------------------------
+class MSELossOp(_Loss):
+    """L = mean((p − y)²);  dL/dp = 2(p − y)/N, dL/dy = −2(p − y)/N."""
+    __slots__ = ("diff",)
+    name = "mse_loss"
+
+    def forward(self, p, y, reduction="mean"):
+        self.reduction, self.n = reduction, p.size
+        self.diff = p - y
+        return _reduce(self.diff * self.diff, reduction)
+
+    def backward(self, g):
+        gp = _scale(g, self.reduction, self.n) * (2 * self.diff)
+        return gp, (-gp if self.inputs[1].requires_grad else None)
+
+
+class BCELossOp(_Loss):
+    """L = −mean(y log p + (1 − y) log(1 − p)), logs clamped at −100 (as PyTorch);
+    dL/dp = (p − y) / max(p(1 − p), 1e-12) / N."""
+    __slots__ = ("p", "y")
+    name = "bce_loss"
+
+    def forward(self, p, y, reduction="mean"):
+        self.reduction, self.n, self.p, self.y = reduction, p.size, p, y
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), -100)
+            log_1mp = np.maximum(np.log(1 - p), -100)
+        return _reduce(-(y * log_p + (1 - y) * log_1mp), reduction)
+
+    def backward(self, g):
+        p, y = self.p, self.y
+        gp = _scale(g, self.reduction, self.n) * ((p - y) / np.maximum(p * (1 - p), 1e-12))
+        gy = None
+        if self.inputs[1].requires_grad:
+            with np.errstate(divide="ignore"):
+                gy = _scale(g, self.reduction, self.n) * (np.maximum(np.log(1 - p), -100)
+                                                          - np.maximum(np.log(p), -100))
+        return gp, gy
+
+
+class BCEWithLogitsOp(_Loss):
+    """L = mean(max(z, 0) − z·y + log(1 + e^(−|z|)))  (stable);  dL/dz = (σ(z) − y)/N."""
+    __slots__ = ("z", "y")
+    name = "bce_with_logits"
+
+    def forward(self, z, y, reduction="mean"):
+        self.reduction, self.n, self.z, self.y = reduction, z.size, z, y
+        return _reduce(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))), reduction)
+
+    def backward(self, g):
+        s = _scale(g, self.reduction, self.n)
+        gz = s * (_sigmoid(self.z) - self.y)
+        return gz, (-s * self.z if self.inputs[1].requires_grad else None)
+
+
+class CrossEntropyOp(_Loss):
+    """L = mean_i(logsumexp(z_i) − Σ_k Y_ik z_ik) for logits z;  dL/dz = (softmax(z) − Y)/m."""
+    __slots__ = ("probs", "onehot", "logp")
+    name = "cross_entropy"
+
+    def forward(self, z, y, reduction="mean"):
+        self.reduction, self.n = reduction, z.shape[0]
+        shifted = z - z.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        s = e.sum(axis=1, keepdims=True)
+        self.logp = shifted - np.log(s)
+        self.probs = e / s
+        if y.ndim == 1:  # integer labels
+            onehot = np.zeros_like(z)
+            onehot[np.arange(z.shape[0]), y.astype(np.intp)] = 1
+        else:
+            onehot = y
+        self.onehot = onehot
+        return _reduce(-(onehot * self.logp).sum(axis=1), reduction)
+
+    def backward(self, g):
+        # dL_i/dz_i = softmax(z_i)·Σ_k Y_ik − Y_i, which is p − Y when each row of Y sums to 1.
+        scale = g[:, None] if g.ndim == 1 else _scale(g, self.reduction, self.n)
+        y = self.onehot
+        rows = y.sum(axis=1, keepdims=True)
+        gz = scale * (self.probs * rows - y)
+        gy = -scale * self.logp if self.inputs[1].requires_grad else None
+        return gz, gy
+
+
+# -- loss functions ---------------------------------------------------------------------
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean squared error, mean over all elements (like torch.nn.MSELoss)."""
+    _check_reduction(reduction, "MSELoss")
+    return MSELossOp.apply(input, _target(target, input, "MSELoss"), reduction=reduction)
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean absolute error;  d/dp = sign(p − y)/N (0 at equality)."""
+    _check_reduction(reduction, "L1Loss")
+    err = (input - _target(target, input, "L1Loss")).abs()
+    return err.mean() if reduction == "mean" else err.sum() if reduction == "sum" else err
+
+
+def _in_unit_interval(x: np.ndarray) -> bool:
+    return bool(((x >= 0) & (x <= 1)).all())
+
+
+def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """BCE on probabilities in [0, 1] (like torch.nn.BCELoss, logs clamped at −100)."""
+    _check_reduction(reduction, "BCELoss")
+    t = _target(target, input, "BCELoss")
+    if not _in_unit_interval(input.data):
+        raise ValueError(f"BCELoss: predictions must lie in [0, 1] (got min {input.data.min():.4g}, "
+                         f"max {input.data.max():.4g}); did you mean BCEWithLogitsLoss?")
+    if not _in_unit_interval(t.data):
+        raise ValueError(f"BCELoss: targets must lie in [0, 1] (got min {t.data.min():.4g}, "
+                         f"max {t.data.max():.4g})")
+    return BCELossOp.apply(input, t, reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """BCE on logits z, computed stably from z (like torch.nn.BCEWithLogitsLoss)."""
+    _check_reduction(reduction, "BCEWithLogitsLoss")
+    t = _target(target, input, "BCEWithLogitsLoss")
+    if not _in_unit_interval(t.data):
+        raise ValueError(f"BCEWithLogitsLoss: targets must lie in [0, 1] (got min {t.data.min():.4g}, "
+                         f"max {t.data.max():.4g})")
+    return BCEWithLogitsOp.apply(input, t, reduction=reduction)
+
+
+def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy from logits (m, k) with integer labels (m,) or probabilities (m, k)."""
+    op = "CrossEntropyLoss"
+    _check_reduction(reduction, op)
+    if input.ndim != 2:
+        raise ValueError(f"{op}: expected logits of shape (batch, classes), got {input.shape}")
+    m, k = input.shape
+    raw = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if raw.ndim == 1:
+        if raw.shape[0] != m:
+            raise ValueError(f"{op}: {m} rows of logits but {raw.shape[0]} labels")
+        if raw.dtype.kind == "f":
+            if not np.isfinite(raw).all() or not np.array_equal(raw, np.round(raw)):
+                raise ValueError(f"{op}: labels must be integers in [0, {k}), got non-integer values")
+        elif raw.dtype.kind not in "iu":
+            raise TypeError(f"{op}: labels must be integers, got dtype {raw.dtype}")
+        if raw.size and (raw.min() < 0 or raw.max() >= k):
+            raise ValueError(f"{op}: labels must be integers in [0, {k}), got values in "
+                             f"[{int(raw.min())}, {int(raw.max())}]")
+        t = as_tensor(raw.astype(np.intp))
+    else:
+        t = _target(target, input, op)
+        if not _in_unit_interval(t.data):
+            raise ValueError(f"{op}: one-hot/probability targets must lie in [0, 1]")
+    return CrossEntropyOp.apply(input, t, reduction=reduction)

@@ -1,0 +1,211 @@
+"""Layers: Linear, activations, Dropout, and the MLP built from them."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from autograd import Tensor, as_tensor
+from nn import functional as F
+from nn import init as init_
+from nn.module import Module, ModuleList, Parameter
+
+
+def _rng(seed: int | None, rng: np.random.Generator | None) -> np.random.Generator:
+    if rng is not None and seed is not None:
+        raise ValueError("pass either seed= or rng=, not both")
+    return rng if rng is not None else np.random.default_rng(seed)
+
+
+class Linear(Module):
+    """y = x @ Wᵀ + b with weight W of shape (out_features, in_features) and bias (out_features,)."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 init: Any = None, bias_init: Any = "zeros", seed: int | None = None,
+                 rng: np.random.Generator | None = None, dtype: Any = np.float64,
+                 activation: str | None = None) -> None:
+        super().__init__()
+        for label, n in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+                raise ValueError(f"Linear: {label} must be a positive integer, got {n!r}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        r = _rng(seed, rng)
+        w = init_.resolve(init, activation)((self.out_features, self.in_features), r)
+        self.weight = Parameter(np.asarray(w, dtype=dtype))
+        if bias:
+            b = init_.resolve(bias_init)((self.out_features,), r)
+            self.bias = Parameter(np.asarray(b, dtype=dtype))
+        else:
+            self.bias = None
+
+    def forward(self, x: Any) -> Tensor:
+        n = x.shape[-1] if getattr(x, "ndim", np.ndim(x)) else 0
+        if n != self.in_features:
+            raise ValueError(f"Linear(in_features={self.in_features}) got input with {n} features "
+                             f"(shape {tuple(np.shape(x.data if isinstance(x, Tensor) else x))}); "
+                             f"expected shape (batch, {self.in_features})")
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+    def describe(self) -> str:
+        return f"Linear({self.in_features}→{self.out_features})"
+
+
+class _Activation(Module):
+    activation_name = ""
+
+    def forward(self, x: Any) -> Tensor:
+        return getattr(as_tensor(x), self.activation_name)()
+
+
+class ReLU(_Activation):
+    """max(x, 0)."""
+    activation_name = "relu"
+
+
+class Tanh(_Activation):
+    """tanh(x)."""
+    activation_name = "tanh"
+
+
+class Sigmoid(_Activation):
+    """1 / (1 + e^(−x))."""
+    activation_name = "sigmoid"
+
+
+class Identity(Module):
+    """Returns its input unchanged (a linear output layer)."""
+    activation_name = "identity"
+
+    def forward(self, x: Any) -> Tensor:
+        return as_tensor(x)
+
+
+class LeakyReLU(Module):
+    """x if x > 0 else negative_slope · x."""
+    activation_name = "leaky_relu"
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        self.negative_slope = float(negative_slope)
+
+    def forward(self, x: Any) -> Tensor:
+        return as_tensor(x).leaky_relu(self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class Softmax(Module):
+    """exp(x) / Σ exp(x) along `axis`."""
+    activation_name = "softmax"
+
+    def __init__(self, axis: int = -1) -> None:
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, x: Any) -> Tensor:
+        return as_tensor(x).softmax(self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
+class Dropout(Module):
+    """Inverted dropout: in training, zero each element with probability p and scale the
+    rest by 1/(1 − p); the identity in eval mode. Masks come from a seeded generator."""
+
+    def __init__(self, p: float = 0.5, seed: int | None = None,
+                 rng: np.random.Generator | None = None) -> None:
+        super().__init__()
+        if not 0 <= p < 1:
+            raise ValueError(f"Dropout: p must lie in [0, 1), got {p}")
+        self.p = float(p)
+        self.rng = _rng(seed, rng)
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor(x)
+        if not self.training or self.p == 0:
+            return x
+        keep = self.rng.random(x.shape) >= self.p
+        return x * (keep / (1 - self.p)).astype(x.dtype)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+ACTIVATIONS: dict[str, type[Module]] = {
+    "relu": ReLU, "leaky_relu": LeakyReLU, "tanh": Tanh, "sigmoid": Sigmoid,
+    "softmax": Softmax, "identity": Identity, "linear": Identity, "none": Identity,
+}
+
+
+def activation(name: str) -> Module:
+    """An activation module from its name (relu, leaky_relu, tanh, sigmoid, softmax, identity)."""
+    key = name.lower() if isinstance(name, str) else name
+    if key not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; expected one of "
+                         f"{sorted(k for k in ACTIVATIONS if k not in ('linear', 'none'))}")
+    return ACTIVATIONS[key]()
+
+
+class MLP(Module):
+    """A multilayer perceptron: `MLP([2, 16, 8, 1], activations=["relu", "relu", "sigmoid"], seed=42)`.
+
+    `layers[l]` is the l-th Linear layer and `activation_modules[l]` its
+    activation; `activations` has one name per layer (default: ReLU hidden
+    layers and a linear output). `init` is an initialiser name or callable
+    (default: He for ReLU layers, Xavier otherwise); biases start at zero
+    unless `bias_init` says otherwise.
+    """
+
+    def __init__(self, layer_sizes: Sequence[int], activations: Sequence[str] | None = None,
+                 init: Any = None, bias_init: Any = "zeros", seed: int | None = None,
+                 rng: np.random.Generator | None = None, dtype: Any = np.float64,
+                 bias: bool = True) -> None:
+        super().__init__()
+        sizes = list(layer_sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"MLP: layer_sizes needs at least an input and an output size, got {sizes}")
+        n_layers = len(sizes) - 1
+        if activations is None:
+            activations = ["relu"] * (n_layers - 1) + ["identity"]
+        activations = [a.lower() if isinstance(a, str) else a for a in activations]
+        if len(activations) != n_layers:
+            raise ValueError(f"MLP: {n_layers} layers ({sizes}) need {n_layers} activation names, "
+                             f"got {len(activations)}: {list(activations)}")
+        mods = [activation(a) for a in activations]
+        r = _rng(seed, rng)
+        self.layer_sizes = sizes
+        self.activation_names = ["identity" if a in ("linear", "none") else a for a in activations]
+        self.layers = ModuleList(
+            Linear(sizes[i], sizes[i + 1], bias=bias, init=init, bias_init=bias_init, rng=r,
+                   dtype=dtype, activation=self.activation_names[i])
+            for i in range(n_layers))
+        self.activation_modules = ModuleList(mods)
+        self._init_name = init if isinstance(init, str) or init is None else getattr(init, "__name__", "custom")
+
+    def forward(self, x: Any) -> Tensor:
+        for layer, act in zip(self.layers, self.activation_modules):
+            x = act(layer(x))
+        return x
+
+    def config(self) -> dict:
+        return {"class": "MLP", "layer_sizes": self.layer_sizes, "activations": self.activation_names,
+                "bias": self.layers[0].bias is not None, "dtype": str(self.dtype)}
+
+    def extra_repr(self) -> str:
+        return f"{'→'.join(map(str, self.layer_sizes))}"
+
+    def describe(self) -> str:
+        return f"MLP({self.extra_repr()})"
+
+    def __repr__(self) -> str:
+        lines = [f"MLP({self.extra_repr()}, {self.num_parameters()} parameters, {self.dtype}"]
+        for i, (layer, act) in enumerate(zip(self.layers, self.activation_modules)):
+            shapes = f"weight {layer.weight.shape}" + (f", bias {layer.bias.shape}" if layer.bias is not None else "")
+            lines.append(f"  (layers.{i}): {layer.describe():<16} {shapes}")
+            lines.append(f"  (activation_modules.{i}): {act!r}")
+        return "\n".join(lines) + "\n)"

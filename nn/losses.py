@@ -1,0 +1,63 @@
+"""Loss modules (thin wrappers over `nn.functional`), each with `reduction="mean"|"sum"|"none"`."""
+from __future__ import annotations
+
+from typing import Any
+
+from autograd import Tensor
+from nn import functional as F
+from nn.module import Module
+
+
+class _Loss(Module):
+    fn = staticmethod(F.mse_loss)
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        F._check_reduction(reduction, type(self).__name__)
+        self.reduction = reduction
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return type(self).fn(input, target, reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
+
+
+class MSELoss(_Loss):
+    """mean((p − y)²) over all elements."""
+    fn = staticmethod(F.mse_loss)
+
+
+class L1Loss(_Loss):
+    """mean(|p − y|) over all elements."""
+    fn = staticmethod(F.l1_loss)
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy on probabilities p ∈ [0, 1]."""
+    fn = staticmethod(F.binary_cross_entropy)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy on logits (sigmoid folded in, numerically stable)."""
+    fn = staticmethod(F.binary_cross_entropy_with_logits)
+
+
+class CrossEntropyLoss(_Loss):
+    """Softmax cross-entropy on logits with integer labels or one-hot/probability targets."""
+    fn = staticmethod(F.cross_entropy)
+
+
+LOSSES: dict[str, type[_Loss]] = {
+    "mse": MSELoss, "l1": L1Loss, "bce": BCELoss, "bce_with_logits": BCEWithLogitsLoss,
+    "cross_entropy": CrossEntropyLoss, "ce": CrossEntropyLoss,
+}
+
+
+def get_loss(loss: str | Module) -> Module:
+    """A loss module from a name (mse, l1, bce, bce_with_logits, cross_entropy) or a module."""
+    if isinstance(loss, Module) or callable(loss) and not isinstance(loss, str):
+        return loss
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(LOSSES)}")
+    return LOSSES[loss]()
