@@ -3,7 +3,7 @@
     >>> import nn
     >>> model = nn.MLP([2, 16, 8, 1], activations=["relu", "relu", "sigmoid"], seed=42)
 """
-from nn.module import Module, ModuleList, Parameter, Sequential
+from nn.module import Module, ModuleList, Parameter, ParameterList, Sequential
 from nn.layers import (MLP, Dropout, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh,
                        activation)
 from nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, get_loss
@@ -15,7 +15,8 @@ def load_model(path: str) -> Module:
     """Rebuild a model saved with `model.save(path)` (MLPs carry their architecture)."""
     import json
     import numpy as np
-    from nn.module import CONFIG_KEY
+    from nn.module import CONFIG_KEY, npz_path
+    path = npz_path(path)
     with np.load(path, allow_pickle=False) as f:
         if CONFIG_KEY not in f.files:
             raise ValueError(f"load_model: {path} has no architecture config; build the model and call model.load(path)")
@@ -35,7 +36,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Module", "ModuleList", "Parameter", "Sequential", "MLP", "Linear", "ReLU", "LeakyReLU", "Tanh",
+    "Module", "ModuleList", "Parameter", "ParameterList", "Sequential", "MLP", "Linear", "ReLU", "LeakyReLU", "Tanh",
     "Sigmoid", "Softmax", "Identity", "Dropout", "activation", "MSELoss", "L1Loss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "get_loss", "functional", "init", "optim",
     "fit", "predict", "evaluate", "History", "EarlyStopping", "load_model",

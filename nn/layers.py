@@ -39,11 +39,11 @@ class Linear(Module):
             self.bias = None
 
     def forward(self, x: Any) -> Tensor:
-        n = x.shape[-1] if getattr(x, "ndim", np.ndim(x)) else 0
+        shape = np.shape(x.data if isinstance(x, Tensor) else x)  # also for nested lists
+        n = shape[-1] if shape else 0
         if n != self.in_features:
             raise ValueError(f"Linear(in_features={self.in_features}) got input with {n} features "
-                             f"(shape {tuple(np.shape(x.data if isinstance(x, Tensor) else x))}); "
-                             f"expected shape (batch, {self.in_features})")
+                             f"(shape {tuple(shape)}); expected shape (batch, {self.in_features})")
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
@@ -172,6 +172,9 @@ class MLP(Module):
         n_layers = len(sizes) - 1
         if activations is None:
             activations = ["relu"] * (n_layers - 1) + ["identity"]
+        elif isinstance(activations, str):
+            raise TypeError(f"MLP: activations must be a list with one name per layer, got the string "
+                            f"{activations!r}; e.g. {[activations] * n_layers}")
         activations = [a.lower() if isinstance(a, str) else a for a in activations]
         if len(activations) != n_layers:
             raise ValueError(f"MLP: {n_layers} layers ({sizes}) need {n_layers} activation names, "

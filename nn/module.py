@@ -46,8 +46,11 @@ class Module:
             raise RuntimeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
-        if isinstance(value, (list, tuple)) and value and all(isinstance(v, Module) for v in value):
-            value = ModuleList(value)
+        if isinstance(value, (list, tuple)) and value:
+            if all(isinstance(v, Module) for v in value):
+                value = ModuleList(value)
+            elif all(isinstance(v, Parameter) for v in value):
+                value = ParameterList(value)
         if isinstance(value, Parameter):
             self._parameters[name] = value
         elif isinstance(value, Module):
@@ -186,6 +189,7 @@ class Module:
         try:
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, **arrays)
+            os.chmod(tmp, _default_file_mode())  # mkstemp makes 0600; give the usual open() mode
             os.replace(tmp, path)  # atomic: readers see the old file or the new one
         except BaseException:
             if os.path.exists(tmp):
@@ -195,7 +199,7 @@ class Module:
 
     def load(self, path: str | os.PathLike, strict: bool = True) -> "Module":
         """Load parameters saved by `save` (no pickle) into this module."""
-        with np.load(os.fspath(path), allow_pickle=False) as f:
+        with np.load(npz_path(path), allow_pickle=False) as f:
             state = {k: f[k] for k in f.files}
         self.load_state_dict(state, strict=strict)
         return self
@@ -224,6 +228,21 @@ class Module:
         out += [f"{n:<{w}}  {s:<12} {d:<8} {c:>8}" for n, s, d, c in rows]
         out.append(f"{'total':<{w}}  {'':<12} {'':<8} {self.num_parameters():>8}")
         return "\n".join(out)
+
+
+def npz_path(path: str | os.PathLike) -> str:
+    """The file `save(path)` wrote: `path` itself, or `path + ".npz"` when `save` added the suffix."""
+    path = os.fspath(path)
+    if not os.path.exists(path) and not path.endswith(".npz") and os.path.exists(path + ".npz"):
+        return path + ".npz"
+    return path
+
+
+def _default_file_mode() -> int:
+    """0o666 minus the process umask: the mode `open(path, "w")` would give a new file."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 class ModuleList(Module):
@@ -259,3 +278,30 @@ class Sequential(ModuleList):
         for m in self._modules.values():
             x = m(x)
         return x
+
+
+class ParameterList(Module):
+    """A list of parameters, registered as `0`, `1`, … (a list of Parameters assigned
+    to a Module attribute becomes one, so its entries appear as `name.0`, `name.1`)."""
+
+    def __init__(self, parameters: Any = ()) -> None:
+        super().__init__()
+        for p in parameters:
+            self.append(p)
+
+    def append(self, parameter: Parameter) -> None:
+        if not isinstance(parameter, Parameter):
+            raise TypeError(f"ParameterList: expected a Parameter, got {type(parameter).__name__}")
+        setattr(self, str(len(self._parameters)), parameter)
+
+    def __getitem__(self, i: int) -> Parameter:
+        return list(self._parameters.values())[i]
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return iter(self._parameters.values())
+
+    def extra_repr(self) -> str:
+        return ", ".join(str(p.shape) for p in self._parameters.values())

@@ -184,14 +184,23 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Optimizer, epochs: 
         validation = (X_val, y_val)
     if validation is not None:
         X_val, y_val = _check_xy(*validation, "fit (validation)")
-    if isinstance(early_stopping, int) and not isinstance(early_stopping, bool):
+    if early_stopping is True:
+        early_stopping = EarlyStopping()
+    elif isinstance(early_stopping, int) and not isinstance(early_stopping, bool):
         early_stopping = EarlyStopping(patience=early_stopping)
     loss_fn = get_loss(loss)
     metric_fns = _metric_fns(metrics)
+    # Bad targets (labels out of range, shapes) or a wrong feature count fail now, before any update
+    # (a full batch would fail at its first step anyway; a later mini-batch or validation would not).
+    if batch_size is not None and batch_size < len(X):
+        evaluate(model, X, y, loss_fn)
+    if validation is not None:
+        evaluate(model, X_val, y_val, loss_fn)
     hist = History(seed=seed)
     best, best_state, bad_epochs = math.inf, None, 0
     rng = np.random.default_rng(seed)
     params = model.parameters()
+    last_finite = [p.data.copy() for p in params]  # restored if an update overflows
     bar = _progress(epochs, progress)
     model.train()
     try:
@@ -212,7 +221,16 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Optimizer, epochs: 
                         raise FloatingPointError(
                             f"fit: a gradient became non-finite at epoch {epoch}, step {step}; the model keeps "
                             "its last finite weights. Try a smaller learning rate or standardised inputs.")
+                for p, saved in zip(params, last_finite):
+                    np.copyto(saved, p.data)
                 optimizer.step()
+                if not all(np.isfinite(p.data).all() for p in params):
+                    for p, saved in zip(params, last_finite):
+                        p.data = saved.copy()
+                    raise FloatingPointError(
+                        f"fit: the update at epoch {epoch}, step {step} made a weight non-finite (loss was "
+                        f"{value:.6g}); the model keeps its last finite weights. Try a smaller learning rate "
+                        "or standardised inputs.")
                 total += value * len(xb)
                 count += len(xb)
             hist.train_loss.append(total / count)

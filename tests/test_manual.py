@@ -840,13 +840,15 @@ def test_input_errors() -> None:
         model.backward(np.ones((4, 2)), np.ones((5, 3)))
     with pytest.raises(ValueError, match=r"backward: targets contain NaN or inf"):
         model.backward(np.ones((1, 2)), np.array([[0.0, np.nan, 1.0]]))
+    model.backward(np.ones((1, 2)), np.ones((1, 3)))
+    before = model.state_dict()
     with pytest.raises(ValueError, match=r"step: lr must be a finite number >= 0, got -0.1"):
-        model.backward(np.ones((1, 2)), np.ones((1, 3)))
         model.step(-0.1)
     with pytest.raises(ValueError, match=r"step: lr must be a finite number >= 0, got nan"):
         model.step(float("nan"))
     with pytest.raises(ValueError, match=r"step: lr must be a number, got '0.1'"):
         model.step("0.1")
+    np.testing.assert_array_equal(model.weights[0], before["layers.0.weight"])  # nothing was updated
 
 
 def test_target_errors_for_classification_losses() -> None:

@@ -1,0 +1,238 @@
+"""Autograd vs hand-derived backprop vs finite differences, side by side.
+
+`compare_gradients` computes every parameter's gradient three ways — the
+autograd engine, `nn.manual.ManualMLP` (numpy formulas, never a Tensor) and
+central differences — plus each layer's δ (autograd's gradient of the
+pre-activation z, rescaled to the seeds' per-sample convention δ = m·∂L/∂z),
+and reports the largest disagreements. `compare_training` trains an autograd
+copy and a manual copy from the same weights and reports how far they drift.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from autograd import Tensor, no_grad, numerical_grad
+from nn import functional as F
+from nn.manual import ManualMLP
+from nn.module import Module
+
+
+# Loss name (as nn.manual spells it) -> the autograd loss, and whether it averages over the batch.
+def _half_sse(out: Tensor, y: Any) -> Tensor:
+    return 0.5 * F.mse_loss(out, y, reduction="sum")
+
+
+_LOSS_FNS: dict[str, Callable[[Tensor, Any], Tensor]] = {
+    "mse": F.mse_loss, "half_sse": _half_sse, "bce": F.binary_cross_entropy,
+    "bce_with_logits": F.binary_cross_entropy_with_logits, "cross_entropy": F.cross_entropy,
+}
+_MODULE_NAMES = {"MSELoss": "mse", "BCELoss": "bce", "BCEWithLogitsLoss": "bce_with_logits",
+                 "CrossEntropyLoss": "cross_entropy"}
+_ALIASES = {"ce": "cross_entropy", "sse": "half_sse"}
+
+
+def loss_name(loss: str | Module) -> str:
+    """The manual-backprop name of a loss given as a name or an nn loss module."""
+    if isinstance(loss, str):
+        name = _ALIASES.get(loss.lower(), loss.lower())
+    else:
+        if getattr(loss, "reduction", "mean") != "mean":
+            raise ValueError(f"compare: only reduction='mean' losses are compared, got "
+                             f"{type(loss).__name__}(reduction={loss.reduction!r}); use loss='half_sse' for ½Σ(y−a)²")
+        name = _MODULE_NAMES.get(type(loss).__name__, "")
+    if name not in _LOSS_FNS:
+        raise ValueError(f"compare: unsupported loss {loss!r}; expected one of {sorted(_LOSS_FNS)} "
+                         "or MSELoss/BCELoss/BCEWithLogitsLoss/CrossEntropyLoss")
+    return name
+
+
+@dataclass
+class Row:
+    """One compared quantity: a parameter gradient or a layer's δ."""
+    name: str
+    kind: str                       # "param" or "delta"
+    shape: tuple[int, ...]
+    max_abs_manual: float           # max |autograd − manual|
+    rel_manual: float               # that, relative to max |manual|
+    max_abs_numerical: float | None  # max |autograd − numerical| (None when not computed)
+    rel_numerical: float | None
+    ok: bool
+
+
+@dataclass
+class GradientReport:
+    """Rows for every parameter and every δ; `ok` when all agree within tolerance."""
+    rows: list[Row]
+    loss: str
+    loss_value_autograd: float
+    loss_value_manual: float
+    batch_size: int
+    rtol_manual: float
+    tol_numerical: float
+    autograd_grads: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    manual_grads: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    numerical_grads: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.rows) and np.isclose(
+            self.loss_value_autograd, self.loss_value_manual, rtol=self.rtol_manual, atol=0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": bool(self.ok), "loss": self.loss, "loss_value_autograd": self.loss_value_autograd,
+                "loss_value_manual": self.loss_value_manual, "batch_size": self.batch_size,
+                "rows": [{**asdict(r), "shape": list(r.shape)} for r in self.rows]}
+
+    def __str__(self) -> str:
+        def num(x: float | None) -> str:
+            return "—" if x is None else f"{x:.2e}"
+        head = ("quantity", "shape", "|ag−manual|", "rel", "|ag−numeric|", "rel", "ok")
+        body = [(r.name, "×".join(map(str, r.shape)), num(r.max_abs_manual), num(r.rel_manual),
+                 num(r.max_abs_numerical), num(r.rel_numerical), "✓" if r.ok else "✗") for r in self.rows]
+        widths = [max(len(row[i]) for row in [head, *body]) for i in range(len(head))]
+        fmt = lambda row: "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+        rule = "  ".join("-" * w for w in widths)
+        lines = [f"loss {self.loss}: autograd {self.loss_value_autograd:.12g}, manual {self.loss_value_manual:.12g} "
+                 f"(batch of {self.batch_size}; δ = m·∂L/∂z)", fmt(head), rule, *map(fmt, body), rule,
+                 f"{'PASS' if self.ok else 'FAIL'}: autograd matches manual backprop to rtol {self.rtol_manual:g}"
+                 + (f" and central differences to {self.tol_numerical:g}"
+                    if any(r.max_abs_numerical is not None for r in self.rows) else "")]
+        return "\n".join(lines)
+
+
+def _rel(diff: float, ref: np.ndarray) -> float:
+    scale = float(np.max(np.abs(ref))) if ref.size else 0.0
+    return diff / scale if scale > 0 else diff
+
+
+def _autograd_pass(model: Module, X: np.ndarray, y: Any, name: str
+                   ) -> tuple[float, dict[str, np.ndarray], list[np.ndarray]]:
+    """Loss, parameter gradients and ∂L/∂z per layer, leaving the model's .grad untouched."""
+    params = dict(model.named_parameters())
+    saved = {k: p.grad for k, p in params.items()}
+    try:
+        model.zero_grad()
+        a: Any = X
+        zs = []
+        for layer, act in zip(model.layers, model.activation_modules):
+            z = layer(a)
+            zs.append(z)
+            a = act(z)
+        loss = _LOSS_FNS[name](a, y)
+        loss.backward()
+        grads = {k: (np.zeros_like(p.data) if p.grad is None else p.grad.copy()) for k, p in params.items()}
+        dz = [z.grad.copy() for z in zs]
+        return float(loss.item()), grads, dz
+    finally:
+        for k, p in params.items():
+            p.grad = saved[k]
+
+
+def _numerical(model: Module, X: np.ndarray, y: Any, name: str, eps: float) -> dict[str, np.ndarray]:
+    params = dict(model.named_parameters())
+
+    def objective(*_: Tensor) -> Tensor:
+        return _LOSS_FNS[name](model(X), y)
+
+    with no_grad():
+        grads = numerical_grad(objective, *params.values(), eps=eps)
+    return dict(zip(params, grads))
+
+
+def compare_gradients(model: Module, X: Any, y: Any, loss: str | Module, numerical: bool = True,
+                      eps: float = 1e-6, rtol: float | None = None, tol_numerical: float = 1e-5
+                      ) -> GradientReport:
+    """Compare autograd, manual and (optionally) numerical gradients of `loss` for an `nn.MLP`.
+
+    A parameter passes when max|autograd − manual| ≤ rtol · max|manual| (plus a
+    tiny absolute floor) and, when computed, max|autograd − numerical| ≤
+    tol_numerical · max(1, max|numerical|). δ rows compare m·∂L/∂z from
+    autograd with the manual δ (for half_sse, a sum, δ = ∂L/∂z). `rtol`
+    defaults to 1e-8 in float64 and 1e-4 in float32.
+    """
+    name = loss_name(loss)
+    X = np.asarray(X.data if isinstance(X, Tensor) else X, dtype=model.dtype)
+    y_arr = y.data if isinstance(y, Tensor) else np.asarray(y)
+    manual = ManualMLP.from_module(model, name)
+    mg = manual.backward(X, y_arr)
+    ag_loss, ag_grads, dz = _autograd_pass(model, X, y_arr, name)
+    num_grads = _numerical(model, X, y_arr, name, eps) if numerical else {}
+    m = X.shape[0]
+    scale = 1.0 if name == "half_sse" else float(m)
+    if rtol is None:
+        rtol = 1e-8 if model.dtype == np.float64 else 1e-4
+    tiny = float(np.finfo(model.dtype).tiny)  # all-zero gradients must then agree exactly
+    rows = []
+    for key, g in ag_grads.items():
+        ref = mg.grads[key]
+        d = float(np.max(np.abs(g - ref))) if g.size else 0.0
+        r = _rel(d, ref)
+        ok = d <= rtol * max(float(np.max(np.abs(ref), initial=0.0)), tiny)
+        dn = rn = None
+        if key in num_grads:
+            dn = float(np.max(np.abs(g - num_grads[key])))
+            rn = _rel(dn, num_grads[key])
+            ok = ok and dn <= tol_numerical * max(1.0, float(np.max(np.abs(num_grads[key]), initial=0.0)))
+        rows.append(Row(key, "param", tuple(g.shape), d, r, dn, rn, bool(ok)))
+    for l, (gz, delta) in enumerate(zip(dz, mg.deltas)):
+        ag_delta = gz * scale
+        d = float(np.max(np.abs(ag_delta - delta)))
+        ok = d <= rtol * max(float(np.max(np.abs(delta), initial=0.0)), tiny)
+        rows.append(Row(f"δ layers.{l} (m·∂L/∂z)" if scale != 1 else f"δ layers.{l} (∂L/∂z)", "delta",
+                        tuple(gz.shape), d, _rel(d, delta), None, None, bool(ok)))
+    return GradientReport(rows, name, ag_loss, mg.loss, m, rtol, tol_numerical,
+                          ag_grads, dict(mg.grads), num_grads)
+
+
+@dataclass
+class TrainingComparison:
+    """Loss curves of the autograd and manual copies and their largest divergence."""
+    autograd_losses: list[float]
+    manual_losses: list[float]
+    max_loss_diff: float
+    max_weight_diff: float
+    final_weight_diff: float
+
+    @property
+    def ok(self) -> bool:
+        return self.max_loss_diff <= 1e-9 and self.max_weight_diff <= 1e-9
+
+    def __str__(self) -> str:
+        return (f"{len(self.autograd_losses)} SGD steps: loss {self.autograd_losses[0]:.6g} → "
+                f"{self.autograd_losses[-1]:.6g}; max |loss diff| {self.max_loss_diff:.2e}, "
+                f"max |weight diff| {self.max_weight_diff:.2e} ({'PASS' if self.ok else 'FAIL'})")
+
+
+def compare_training(model: Module, X: Any, y: Any, loss: str | Module, lr: float, epochs: int
+                     ) -> TrainingComparison:
+    """Train an autograd copy and a manual copy of `model` with full-batch SGD from the same weights.
+
+    The model itself is not modified.
+    """
+    from nn.optim import SGD
+    name = loss_name(loss)
+    X = np.asarray(X.data if isinstance(X, Tensor) else X, dtype=model.dtype)
+    y_arr = y.data if isinstance(y, Tensor) else np.asarray(y)
+    manual = ManualMLP.from_module(model, name)
+    saved = model.state_dict()
+    opt = SGD(model.parameters(), lr=lr)
+    ag_losses, man_losses, max_w = [], [], 0.0
+    try:
+        for _ in range(epochs):
+            opt.zero_grad()
+            out = _LOSS_FNS[name](model(X), y_arr)
+            out.backward()
+            opt.step()
+            ag_losses.append(float(out.item()))
+            man_losses.append(manual.train_step(X, y_arr, lr))
+            ms = manual.state_dict()
+            max_w = max(max_w, max(float(np.max(np.abs(p.data - ms[k]))) for k, p in model.named_parameters()))
+        final_w = max(float(np.max(np.abs(p.data - manual.state_dict()[k]))) for k, p in model.named_parameters())
+    finally:
+        model.load_state_dict(saved)
+        model.zero_grad()
+    max_l = float(np.max(np.abs(np.array(ag_losses) - np.array(man_losses)))) if ag_losses else 0.0
+    return TrainingComparison(ag_losses, man_losses, max_l, max_w, final_w)
