@@ -21,9 +21,15 @@ def draw_graph(root, *args, **kwargs):
     return _draw(root, *args, **kwargs)
 
 
+def trace_backward(root, grad=None, params=None):
+    """Run backward on `root`, recording each gradient step (see `autograd.trace`)."""
+    from autograd.trace import trace_backward as _trace
+    return _trace(root, grad, params)
+
+
 __all__ = [
     "Tensor", "as_tensor", "Function", "REGISTRY", "unbroadcast", "backward", "toposort",
     "no_grad", "enable_grad", "is_grad_enabled", "scope",
     "zeros", "ones", "randn", "rand", "concatenate", "stack", "where",
-    "gradcheck", "numerical_grad", "GradcheckError", "draw_graph", "ops",
+    "gradcheck", "numerical_grad", "GradcheckError", "draw_graph", "trace_backward", "ops",
 ]

@@ -328,9 +328,10 @@ class Drawing:
             return {"text/plain": f"{self!r}\n{e}"}
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
+        graph = self.__dict__.get("graph")
+        if name.startswith("_") or graph is None:
             raise AttributeError(name)
-        return getattr(self.__dict__["graph"], name)
+        return getattr(graph, name)
 
     def __repr__(self) -> str:
         return f"<Drawing: {self.n_nodes} nodes, rankdir={self.graph.graph_attr.get('rankdir')}>"
@@ -534,8 +535,6 @@ def draw_graph(root: Tensor, params: Any = None, rankdir: str = "LR", collapse: 
     tensors/ops; `grads` (tensor -> array) shows those gradients instead of
     `.grad` (tensors missing from it show "grad: —").
     """
-    import graphviz
-
     if not isinstance(root, Tensor):
         raise TypeError(f"draw_graph: expected a Tensor, got {type(root).__name__}")
     if rankdir not in _RANKDIRS:
@@ -548,18 +547,31 @@ def draw_graph(root: Tensor, params: Any = None, rankdir: str = "LR", collapse: 
 
     order = toposort(root, requires_grad_only=False)
     labels = tensor_labels(order, param_names(params))
-    paths = _module_paths(params)
     full, modules = _build(root, order)
-    root_id = f"t{id(root)}"
-    children = _scope_tree(full.key.values())
+    g, rep, collapse, hidden = _fit(full, f"t{id(root)}", collapse, int(max_nodes))
 
-    # Fit under max_nodes: collapse modules further, then summarise.
+    hl_ids = {rep.get(n, n) for n in (f"{'t' if isinstance(h, Tensor) else 'o'}{id(h)}" for h in highlight)}
+    style = _Style(labels, _module_paths(params), modules, show_values, show_grads,
+                   None if grads is None else {id(t): v for t, v in grads.items()}, hl_ids)
+    dot = _emit(g, full, rep, style, rankdir, title, legend)
+    ids = {id(obj): rep.get(nid, nid) for nid, obj in full.obj.items()}
+    return Drawing(dot, ids, collapse, hidden, g.count())
+
+
+def _fit(full: _Graph, root_id: str, collapse: bool | int,
+         max_nodes: int) -> tuple[_Graph, dict[str, str], bool | int, int]:
+    """Apply `collapse`; above max_nodes collapse modules further, then summarise (and warn).
+
+    Returns the graph to draw, the map hidden node -> node standing for it, the
+    collapse level used and the number of nodes summarised away.
+    """
+    children = _scope_tree(full.key.values())
     notes: list[str] = []
     g, rep = _collapse(full, _collapsed_keys(children, collapse), root_id)
     if g.count() > max_nodes and children:
         depth = max(len(k) for k in children)
         tries: list[bool | int] = ([True] if collapse is False else []) + [
-            d for d in range(depth, 0, -1) if collapse is True or collapse is False or d < collapse]
+            d for d in range(depth, 0, -1) if isinstance(collapse, bool) or d < collapse]
         for level in tries:
             g, rep = _collapse(full, _collapsed_keys(children, level), root_id)
             collapse = level
@@ -577,9 +589,50 @@ def draw_graph(root: Tensor, params: Any = None, rankdir: str = "LR", collapse: 
         warnings.warn(f"draw_graph: the graph has {full.count()} nodes, more than max_nodes={max_nodes}; "
                       f"{' and '.join(notes)}. Pass a larger max_nodes to draw everything.",
                       stacklevel=_caller_stacklevel())
+    return g, rep, collapse, hidden
 
-    grads_by_id = None if grads is None else {id(t): v for t, v in grads.items()}
-    hl_ids = {rep.get(n, n) for n in (f"{'t' if isinstance(h, Tensor) else 'o'}{id(h)}" for h in highlight)}
+
+class _Style:
+    """What the emitter needs to label and colour nodes."""
+
+    def __init__(self, labels: dict[int, str], paths: dict[int, str], modules: dict[int, Any],
+                 show_values: bool, show_grads: bool, grads: dict[int, Any] | None,
+                 highlight: set[str]) -> None:
+        self.labels, self.paths, self.modules = labels, paths, modules
+        self.show_values, self.show_grads = show_values, show_grads
+        self.grads, self.highlight = grads, highlight
+
+    def node_attrs(self, nid: str, kind: str, obj: Any, members: list[Any]) -> dict[str, str]:
+        hl = nid in self.highlight
+        fill = COLORS["highlight" if hl else kind][0] if kind in COLORS else "white"
+        attrs = {"style": "filled", "fillcolor": fill}
+        if hl:
+            attrs.update(penwidth="3", color=HIGHLIGHT_BORDER)
+        if kind == "op":
+            attrs.update(shape="ellipse", label=_op_label(obj), margin="0.05,0.02")
+        elif kind == "module":
+            attrs.update(shape="box", style="filled,rounded,bold",
+                         label=_box_label(obj, self.modules, self.paths, members, self.labels))
+        elif kind == "more":
+            attrs.update(shape="note", style="dashed", fillcolor="white", label=_esc(f"… {obj} more nodes"))
+        else:
+            grad = self.grads.get(id(obj)) if self.grads is not None else obj.grad
+            attrs.update(shape="box", margin="0", label=_tensor_label(
+                obj, self.labels[id(obj)], grad, self.show_values, self.show_grads))
+            if kind == "root" and not hl:
+                attrs.update(penwidth="2")
+        return attrs
+
+    def cluster_attrs(self, key: tuple) -> dict[str, str]:
+        return {"label": f"<{_title_html(self.modules[key[-1]], self.paths)}>", "style": "rounded,filled",
+                "fillcolor": CLUSTER_FILLS[(len(key) - 1) % 2], "color": "#94a3b8",
+                "fontsize": "10", "labeljust": "l"}
+
+
+def _emit(g: _Graph, full: _Graph, rep: dict[str, str], style: _Style, rankdir: str,
+          title: str | None, legend: bool) -> Any:
+    """Write the graph as a graphviz.Digraph: nodes inside nested module clusters, then edges."""
+    import graphviz
 
     graph_attr = {"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25", "ranksep": "0.35",
                   "labelloc": "t"}
@@ -589,9 +642,7 @@ def draw_graph(root: Tensor, params: Any = None, rankdir: str = "LR", collapse: 
                            node_attr={"fontname": "Helvetica", "fontsize": "11"},
                            edge_attr={"fontname": "Helvetica", "fontsize": "9", "fontcolor": "#475569",
                                       "arrowsize": "0.7"})
-
-    # Members of each collapsed box (for its label), from the full graph.
-    members: dict[str, list[Any]] = {}
+    members: dict[str, list[Any]] = {}     # what each collapsed box hides (for its label)
     for nid, bid in rep.items():
         if g.kind.get(bid) == "module":
             members.setdefault(bid, []).append(full.obj[nid])
@@ -603,11 +654,7 @@ def draw_graph(root: Tensor, params: Any = None, rankdir: str = "LR", collapse: 
             return dot
         if key not in bodies:
             target(key[:-1])   # parents first, so clusters are numbered outside-in
-            m = modules[key[-1]]
-            bodies[key] = graphviz.Digraph(name=f"cluster_{len(bodies)}", graph_attr={
-                "label": f"<{_title_html(m, paths)}>", "style": "rounded,filled",
-                "fillcolor": CLUSTER_FILLS[(len(key) - 1) % 2], "color": "#94a3b8",
-                "fontsize": "10", "labeljust": "l"})
+            bodies[key] = graphviz.Digraph(name=f"cluster_{len(bodies)}", graph_attr=style.cluster_attrs(key))
         return bodies[key]
 
     last_op: dict[tuple, int] = {}   # create clusters in the order data flows out of them
@@ -616,53 +663,26 @@ def draw_graph(root: Tensor, params: Any = None, rankdir: str = "LR", collapse: 
             last_op[g.key[nid]] = i
     for key in sorted(last_op, key=last_op.__getitem__):
         target(key)
-    used = set()
     for nid, kind in g.kind.items():
-        obj = g.obj[nid]
-        hl = nid in hl_ids
-        attrs = {"style": "filled", "fillcolor": COLORS["highlight" if hl else kind][0] if kind in COLORS else "white"}
-        if hl:
-            attrs.update(penwidth="3", color=HIGHLIGHT_BORDER)
-        if kind == "op":
-            attrs.update(shape="ellipse", label=_op_label(obj), margin="0.05,0.02")
-        elif kind == "module":
-            attrs.update(shape="box", style="filled,rounded,bold",
-                         label=_box_label(obj, modules, paths, members.get(nid, []), labels))
-        elif kind == "more":
-            attrs.update(shape="note", style="dashed", fillcolor="white",
-                         label=_esc(f"… {obj} more nodes"))
-        else:
-            grad = grads_by_id.get(id(obj)) if grads_by_id is not None else obj.grad
-            attrs.update(shape="box", margin="0",
-                         label=_tensor_label(obj, labels[id(obj)], grad, show_values, show_grads))
-            if kind == "root" and not hl:
-                attrs.update(penwidth="2")
-        target(g.key[nid]).node(nid, **attrs)
-        used.add(g.kind[nid])
-
-    # Nest clusters bottom-up (a Digraph's body is copied into its parent on .subgraph).
+        target(g.key[nid]).node(nid, **style.node_attrs(nid, kind, g.obj[nid], members.get(nid, [])))
+    # Nest clusters bottom-up (a Digraph's body is copied into its parent by .subgraph).
     for key in sorted(bodies, key=len, reverse=True):
         target(key[:-1]).subgraph(bodies[key])
 
     for src, dst, label in g.edges:
-        attrs = {}
-        if label is not None:
-            attrs["label"] = label
-        if src in hl_ids and dst in hl_ids:
+        attrs = {} if label is None else {"label": label}
+        if src in style.highlight and dst in style.highlight:
             attrs.update(color=HIGHLIGHT_BORDER, penwidth="2.5")
         dot.edge(src, dst, **attrs)
 
     if legend:
+        used = set(g.kind.values())
         kinds = [k for k in ("input", "param", "inter", "op", "root", "module") if k in used]
-        if hl_ids:
+        if style.highlight & set(g.kind):
             kinds.append("highlight")
-        rows = "".join(f'<TR><TD BGCOLOR="{COLORS[k][0]}" WIDTH="14"> </TD><TD ALIGN="LEFT">{_esc(COLORS[k][1])}</TD></TR>'
-                       for k in kinds)
+        rows = "".join(f'<TR><TD BGCOLOR="{COLORS[k][0]}" WIDTH="14"> </TD>'
+                       f'<TD ALIGN="LEFT">{_esc(COLORS[k][1])}</TD></TR>' for k in kinds)
         dot.node("legend", shape="plain", fontsize="9",
                  label=f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">'
                        f'<TR><TD COLSPAN="2"><B>legend</B></TD></TR>{rows}</TABLE>>')
-
-    ids: dict[int, str] = {}
-    for nid, obj in full.obj.items():
-        ids[id(obj)] = rep.get(nid, nid)
-    return Drawing(dot, ids, collapse, hidden, g.count())
+    return dot

@@ -69,8 +69,9 @@ def backward(root: Tensor, grad: Any = None) -> None:
         if g is None:
             continue
         if node.grad is None:
-            # A fresh gradient may be a broadcast view; give leaves their own writable array.
-            node.grad = g if g.flags.writeable or node._op is not None else g.copy()
+            # A fresh gradient may be a read-only broadcast view, or one array handed to
+            # several inputs (add); give every leaf its own writable array.
+            node.grad = g if node._op is not None else g.copy()
         else:
             node.grad = node.grad + g
         op = node._op

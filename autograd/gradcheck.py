@@ -44,17 +44,21 @@ def _scalar_objective(fn: Callable[..., Tensor], inputs: Sequence[Tensor], v: np
     return float(np.sum(data * v)) if v is not None else float(np.sum(data))
 
 
-def numerical_grad(fn: Callable[..., Tensor], *inputs: Tensor, eps: float = 1e-6,
-                   grad: Any = None) -> list[np.ndarray]:
+def numerical_grad(fn: Callable[..., Tensor], *inputs: Any, eps: float = 1e-6,
+                   grad: Any = None) -> list[np.ndarray | None]:
     """Central-difference gradient of sum(grad ⊙ fn(*inputs)) w.r.t. every input.
 
-    `grad` defaults to ones (the gradient of `fn(...).sum()`). Inputs are
-    perturbed in place and restored; one array per input is returned.
+    `grad` defaults to ones (the gradient of `fn(...).sum()`). Tensor inputs are
+    perturbed in place and restored; one array per input is returned (None for
+    inputs that are not Tensors, such as targets passed as plain arrays).
     """
     v = None if grad is None else np.asarray(grad.data if isinstance(grad, Tensor) else grad)
-    results = []
+    results: list[np.ndarray | None] = []
     with no_grad():
         for t in inputs:
+            if not isinstance(t, Tensor):
+                results.append(None)
+                continue
             g = np.zeros(t.data.shape, dtype=np.float64)
             flat = t.data.reshape(-1)  # a view: perturbations reach fn
             if not np.shares_memory(flat, t.data):
@@ -111,8 +115,9 @@ def gradcheck(fn: Callable[..., Tensor], *inputs: Tensor, eps: float = 1e-6, ato
         bad = err > atol + rtol * np.abs(n)
         if bad.any() or not np.isfinite(a).all():
             i = np.unravel_index(int(np.argmax(np.where(np.isfinite(err), err, np.inf))), a.shape)
+            index = next(k for k, x in enumerate(inputs) if x is t)  # identity: Tensor == is elementwise
             failures.append(GradcheckResult(
-                inputs.index(t), t.name, False, tuple(int(k) for k in i), float(a[i]), float(n[i]),
+                index, t.name, False, tuple(int(k) for k in i), float(a[i]), float(n[i]),
                 float(err[i]), float(err[i] / max(abs(n[i]), 1e-300))))
     if failures:
         if raise_exception:

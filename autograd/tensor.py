@@ -297,11 +297,14 @@ def _new_tensor(data: np.ndarray) -> Tensor:
 
 
 def _coerce(x: ArrayLike, like: Tensor | None = None) -> Tensor:
-    """Make an operand a Tensor; Python numbers take `like`'s float dtype."""
+    """Make an operand a Tensor; Python numbers and int/bool arrays take `like`'s float dtype."""
     if isinstance(x, Tensor):
         return x
-    if like is not None and isinstance(x, (int, float)) and like.data.dtype.kind == "f":
-        return _new_tensor(np.asarray(x, dtype=like.data.dtype))
+    if like is not None and like.data.dtype.kind == "f":
+        if isinstance(x, (int, float)):
+            return _new_tensor(np.asarray(x, dtype=like.data.dtype))
+        if isinstance(x, np.ndarray) and x.dtype.kind in "biu":  # int/bool arrays: no upcast of float32
+            return _new_tensor(x.astype(like.data.dtype))
     return _new_tensor(_as_array(x, copy=False))
 
 

@@ -1,12 +1,13 @@
 """Watch backpropagation step by step: which gradient is computed when, and by which rule.
 
-`trace_backward(loss)` runs the backward pass exactly as `loss.backward()` does
-(same order, same arithmetic, gradients added into `.grad`) and records one
-step per node that receives a gradient: the node, the ops through which its
-gradient arrived, each op's local derivative (the first line of the op's
-docstring) and the gradient itself. The trace then draws one frame per step
-with that node highlighted (`frames`, `save_frames`) or writes a single
-self-contained HTML page that steps through them (`to_html`).
+`trace_backward(loss)` replays the engine's sweep (same order, same arithmetic)
+without touching `.grad`, then runs `loss.backward()` itself, so `.grad` ends up
+exactly as after a plain backward. It records one step per node that receives
+a gradient: the node, the ops through which its gradient arrived, each op's
+local derivative (the first paragraph of the op's docstring) and the gradient
+itself. The trace then draws one frame per step with that node highlighted
+(`frames`, `save_frames`) or writes a single self-contained HTML page that
+steps through them (`to_html`).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import numpy as np
 
 from autograd.draw import Drawing, draw_graph, fmt_array, param_names, tensor_labels
 from autograd.engine import _root_grad, toposort
+from autograd.engine import backward as _engine_backward
 from autograd.function import Function, unbroadcast
 from autograd.tensor import Tensor
 
@@ -26,10 +28,10 @@ __all__ = ["trace_backward", "BackwardTrace", "BackwardStep"]
 
 
 def local_derivative(op: Function) -> str:
-    """The op's derivative rule: the first line of its class docstring."""
+    """The op's derivative rule: the first paragraph of its class docstring, on one line."""
     doc = (type(op).__doc__ or "").strip()
-    line = doc.splitlines()[0].strip() if doc else ""
-    return line or f"{op.name}: no derivative documented"
+    first = doc.split("\n\n")[0]
+    return " ".join(first.split()) or f"{op.name}: no derivative documented"
 
 
 def _arg_name(op: Function, pos: int) -> str | None:
@@ -213,13 +215,10 @@ def trace_backward(root: Tensor, grad: Any = None, params: Any = None) -> Backwa
         raise TypeError(f"trace_backward: expected a Tensor, got {type(root).__name__}")
     seed = _root_grad(root, grad)
     labels = tensor_labels(toposort(root, requires_grad_only=False), param_names(params))
-    out_of = {}  # id(op) -> the tensor it produced
     order = toposort(root, requires_grad_only=True)
-    for t in order:
-        if t._op is not None:
-            out_of[id(t._op)] = t
+    out_of = {id(t._op): t for t in order if t._op is not None}   # op -> the tensor it produced
 
-    # The engine's loop (autograd.engine.backward), recording each contribution.
+    # The engine's sweep, recording each contribution; `.grad` is left alone here.
     steps: list[BackwardStep] = []
     pending: dict[int, np.ndarray] = {id(root): seed}
     sources: dict[int, list[tuple[Function, int, np.ndarray]]] = {}
@@ -227,10 +226,6 @@ def trace_backward(root: Tensor, grad: Any = None, params: Any = None) -> Backwa
         g = pending.pop(id(node), None)
         if g is None:
             continue
-        if node.grad is None:
-            node.grad = g if g.flags.writeable or node._op is not None else g.copy()
-        else:
-            node.grad = node.grad + g
         steps.append(_step(len(steps), node, labels, np.array(g), sources.pop(id(node), []),
                            out_of, seeded=grad is not None))
         op = node._op
@@ -239,15 +234,15 @@ def trace_backward(root: Tensor, grad: Any = None, params: Any = None) -> Backwa
         for pos, (parent, pg) in enumerate(zip(op.inputs, op.backward(g))):
             if pg is None or not parent.requires_grad:
                 continue
-            data = parent.data
-            if pg.shape != data.shape:
-                pg = unbroadcast(pg, data.shape, op.name)
-            if pg.dtype != data.dtype:
-                pg = pg.astype(data.dtype)
-            key = id(parent)
-            prev = pending.get(key)
-            pending[key] = pg if prev is None else prev + pg
-            sources.setdefault(key, []).append((op, pos, np.array(pg)))
+            if pg.shape != parent.data.shape:
+                pg = unbroadcast(pg, parent.data.shape, op.name)
+            if pg.dtype != parent.data.dtype:
+                pg = pg.astype(parent.data.dtype)
+            prev = pending.get(id(parent))
+            pending[id(parent)] = pg if prev is None else prev + pg
+            sources.setdefault(id(parent), []).append((op, pos, np.array(pg)))
+    # `.grad` is written by the engine itself, so it is exactly what backward gives.
+    _engine_backward(root, grad)
     return BackwardTrace(root, steps, params)
 
 

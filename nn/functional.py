@@ -155,9 +155,14 @@ class MSELossOp(_Loss):
         return gp, (-gp if self.inputs[1].requires_grad else None)
 
 
+# PyTorch's BCE backward clamps p(1 − p) at 1e-12 rounded to float32; the same constant makes
+# the gradient at p = 0 or 1 agree with torch to the last bit.
+_BCE_EPS = float(np.float32(1e-12))
+
+
 class BCELossOp(_Loss):
     """L = −mean(y log p + (1 − y) log(1 − p)), logs clamped at −100 (as PyTorch);
-    dL/dp = (p − y) / max(p(1 − p), 1e-12) / N."""
+    dL/dp = (p − y) / max(p(1 − p), ε) / N with ε = float32(1e-12) (PyTorch's constant)."""
     __slots__ = ("p", "y")
     name = "bce_loss"
 
@@ -170,7 +175,7 @@ class BCELossOp(_Loss):
 
     def backward(self, g):
         p, y = self.p, self.y
-        gp = _scale(g, self.reduction, self.n) * ((p - y) / np.maximum(p * (1 - p), 1e-12))
+        gp = _scale(g, self.reduction, self.n) * ((p - y) / np.maximum(p * (1 - p), _BCE_EPS))
         gy = None
         if self.inputs[1].requires_grad:
             with np.errstate(divide="ignore"):

@@ -239,7 +239,8 @@ def npz_path(path: str | os.PathLike) -> str:
 
 
 def _default_file_mode() -> int:
-    """0o666 minus the process umask: the mode `open(path, "w")` would give a new file."""
+    """0o666 minus the process umask: the mode `open(path, "w")` would give a new file.
+    (Reading the umask means setting it; it is put back at once.)"""
     mask = os.umask(0)
     os.umask(mask)
     return 0o666 & ~mask

@@ -18,6 +18,7 @@ parity; `test_ops.py` fails when a registered op has no variant here.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -37,6 +38,11 @@ MARGIN = 1e-3
 
 
 # -- shapes and values ---------------------------------------------------------------
+# Strategy factories are cached: composite strategies call them on every draw, and
+# building (and validating) a fresh hypothesis strategy each time costs milliseconds.
+cached = functools.lru_cache(maxsize=None)
+
+
 def _broadcasts(*shape_list: tuple[int, ...]) -> bool:
     try:
         np.broadcast_shapes(*shape_list)
@@ -45,6 +51,7 @@ def _broadcasts(*shape_list: tuple[int, ...]) -> bool:
     return True
 
 
+@cached
 def shapes(min_dims: int = 0, max_dims: int = 3) -> st.SearchStrategy[tuple[int, ...]]:
     """One of SHAPES (within the dims) or a random shape with sides 1..4."""
     listed = [s for s in SHAPES if min_dims <= len(s) <= max_dims]
@@ -52,6 +59,7 @@ def shapes(min_dims: int = 0, max_dims: int = 3) -> st.SearchStrategy[tuple[int,
     return st.sampled_from(listed) | drawn
 
 
+@cached
 def broadcastable_shapes(num_shapes: int = 2) -> st.SearchStrategy[tuple[tuple[int, ...], ...]]:
     """`num_shapes` shapes that broadcast together: combinations of SHAPES, or random ones."""
     listed = [c for c in itertools.product(SHAPES, repeat=num_shapes) if _broadcasts(*c)]
@@ -60,16 +68,19 @@ def broadcastable_shapes(num_shapes: int = 2) -> st.SearchStrategy[tuple[tuple[i
     return st.sampled_from(listed) | drawn
 
 
+@cached
 def floats(lo: float = -3.0, hi: float = 3.0) -> st.SearchStrategy[float]:
     """Finite float64 values in [lo, hi] (no NaN, inf or subnormals)."""
     return st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 
 
+@cached
 def nonzero(lo: float = 0.5, hi: float = 3.0) -> st.SearchStrategy[float]:
     """Values with lo <= |x| <= hi, of either sign."""
     return floats(lo, hi) | floats(-hi, -lo)
 
 
+@cached
 def arrays(shape: Any, elements: st.SearchStrategy[float] | None = None,
            unique: bool = False) -> st.SearchStrategy[np.ndarray]:
     """float64 arrays of `shape` (a tuple or a strategy), every element drawn on its own."""
@@ -77,6 +88,7 @@ def arrays(shape: Any, elements: st.SearchStrategy[float] | None = None,
                       fill=st.nothing(), unique=unique)
 
 
+@cached
 def axes(ndim: int, kind: str) -> st.SearchStrategy[Any]:
     """An `axis=` for a tensor of `ndim` dims: kind "none", "int", "negative" or "tuple".
 
@@ -99,6 +111,27 @@ def spread(a: np.ndarray, margin: float = MARGIN) -> bool:
     """True when all elements differ pairwise by more than `margin` (no ties)."""
     flat = np.sort(a.ravel())
     return flat.size < 2 or bool(np.diff(flat).min() > margin)
+
+
+@st.composite
+def distinct_arrays(draw, shape: tuple[int, ...]) -> np.ndarray:
+    """float64 arrays whose elements differ pairwise by at least 0.15 (no ties, for max/min).
+
+    A random ranking of the elements, each jittered by less than half a step.
+    """
+    size = int(np.prod(shape))
+    rank = np.array(draw(st.permutations(range(size))), dtype=np.float64).reshape(shape)
+    jitter = draw(arrays(shape, floats(0.0, 0.4)))
+    return (rank + jitter - size / 2) * 0.25
+
+
+def nudge(a: np.ndarray, *points: float | None, margin: float = MARGIN) -> np.ndarray:
+    """Move elements closer than 2·margin to any of `points` (kinks) out to 2·margin, same side."""
+    for p in points:
+        if p is not None:
+            near = np.abs(a - p) < 2 * margin
+            a = np.where(near, np.where(a >= p, p + 2 * margin, p - 2 * margin), a)
+    return a
 
 
 def off(a: np.ndarray, *points: float | None, margin: float = MARGIN) -> bool:
@@ -210,7 +243,7 @@ def _reduction(op: str, axis_kind: str) -> st.SearchStrategy[Case]:
         shape = draw(shapes(0 if axis_kind == "none" else 1))
         axis = draw(axes(len(shape), axis_kind))
         keepdims = draw(st.booleans())
-        a = draw(arrays(shape, unique=ties_matter))
+        a = draw(distinct_arrays(shape) if ties_matter else arrays(shape))
         if ties_matter:
             assume(spread(a))
         dims = tuple(range(len(shape))) if axis is None else axis
@@ -236,7 +269,7 @@ def _softmax(op: str, axis_kind: str) -> st.SearchStrategy[Case]:
 @st.composite
 def _leaky_relu(draw):
     slope = draw(st.sampled_from([0.01, 0.1, 0.2]) | floats(0.0, 1.0))
-    a = draw(arrays(draw(shapes())))
+    a = draw(arrays(draw(shapes()), nonzero(2 * MARGIN, 3.0)))
     assume(off(a, 0.0))
     return Case(f"leaky_relu(slope={slope}) of {a.shape}", (a,), lambda x: x.leaky_relu(slope),
                 lambda torch, x: torch.nn.functional.leaky_relu(x, slope))
@@ -247,7 +280,7 @@ def _clip(bounds: str) -> st.SearchStrategy[Case]:
     def cases(draw):
         lo = draw(floats(-2.0, 0.5)) if bounds in ("both", "lo") else None
         hi = draw(floats((lo if lo is not None else -0.5) + 0.1, 2.0)) if bounds in ("both", "hi") else None
-        a = draw(arrays(draw(shapes())))
+        a = nudge(draw(arrays(draw(shapes()))), lo, hi)
         assume(off(a, lo, hi))
         return Case(f"clip({lo}, {hi}) of {a.shape}", (a,), lambda x: x.clip(lo, hi))
     return cases()
@@ -296,7 +329,7 @@ def torch_basic_index(torch: Any, t: Any, index: tuple) -> Any:
     d = 0
     for part in index:
         if isinstance(part, slice):
-            t = t.index_select(d, torch.from_numpy(np.arange(t.shape[d])[part]))
+            t = t.index_select(d, torch.from_numpy(np.arange(t.shape[d])[part].copy()))
             d += 1
         else:
             t = t.select(d, part)
@@ -428,12 +461,12 @@ OP_TABLE: list[Variant] = [
     Variant("exp", "any", _unary("exp", lambda a: a.exp())),
     Variant("log", "positive", _unary("log", lambda a: a.log(), elements=floats(0.1, 5.0))),
     Variant("sqrt", "positive", _unary("sqrt", lambda a: a.sqrt(), elements=floats(0.1, 5.0))),
-    Variant("abs", "off 0", _unary("abs", lambda a: a.abs(), kinks=(0.0,))),
+    Variant("abs", "off 0", _unary("abs", lambda a: a.abs(), elements=nonzero(2 * MARGIN, 3.0), kinks=(0.0,))),
     Variant("sin", "any", _unary("sin", lambda a: a.sin())),
     Variant("cos", "any", _unary("cos", lambda a: a.cos())),
     Variant("tanh", "any", _unary("tanh", lambda a: a.tanh())),
     Variant("sigmoid", "any", _unary("sigmoid", lambda a: a.sigmoid(), elements=floats(-8.0, 8.0))),
-    Variant("relu", "off 0", _unary("relu", lambda a: a.relu(), kinks=(0.0,))),
+    Variant("relu", "off 0", _unary("relu", lambda a: a.relu(), elements=nonzero(2 * MARGIN, 3.0), kinks=(0.0,))),
     Variant("leaky_relu", "off 0", _leaky_relu()),
     *(Variant("clip", bounds, _clip(bounds)) for bounds in ("both", "lo", "hi")),
     # reductions

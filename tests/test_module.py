@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -268,7 +269,7 @@ def test_saved_file_gets_the_usual_permissions_not_mkstemps_private_ones(tmp_pat
 def test_a_failed_save_leaves_the_previous_file_intact(tmp_path, monkeypatch):
     old = nn.MLP([2, 3, 1], seed=0)
     path = old.save(tmp_path / "m.npz")
-    before = open(path, "rb").read()
+    before = Path(path).read_bytes()
 
     def broken_savez(*args, **kwargs):
         raise OSError("disk full")
@@ -276,7 +277,7 @@ def test_a_failed_save_leaves_the_previous_file_intact(tmp_path, monkeypatch):
     monkeypatch.setattr(np, "savez", broken_savez)
     with pytest.raises(OSError, match="disk full"):
         nn.MLP([2, 3, 1], seed=1).save(path)
-    assert open(path, "rb").read() == before
+    assert Path(path).read_bytes() == before
     assert os.listdir(tmp_path) == ["m.npz"]
 
 

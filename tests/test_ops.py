@@ -17,6 +17,8 @@ from strategies import OP_TABLE, arrays, autograd_ops, shapes
 
 VARIANTS = pytest.mark.parametrize("variant", OP_TABLE, ids=lambda v: v.id)
 SEEDS = st.integers(0, 2**32 - 1)
+# Structural properties (shapes, dtypes) need fewer examples than the gradient checks.
+FEW = max(5, settings.default.max_examples // 3)
 
 
 def leaves(case, dtype=np.float64):
@@ -35,7 +37,7 @@ def test_every_spec_names_a_registered_op():
 
 
 @VARIANTS
-@settings(deadline=None, max_examples=5)
+@settings(deadline=None, max_examples=max(3, FEW // 2))
 @given(data=st.data())
 def test_spec_output_is_made_by_its_op(variant, data):
     case = data.draw(variant.cases)
@@ -53,7 +55,7 @@ def test_op_gradient_matches_central_differences(variant, data, seed):
 
 
 @VARIANTS
-@settings(deadline=None)
+@settings(deadline=None, max_examples=FEW)
 @given(data=st.data(), seed=SEEDS)
 def test_op_grad_has_the_shape_of_each_input(variant, data, seed):
     case = data.draw(variant.cases)
@@ -64,7 +66,7 @@ def test_op_grad_has_the_shape_of_each_input(variant, data, seed):
 
 
 @VARIANTS
-@settings(deadline=None, max_examples=10)
+@settings(deadline=None, max_examples=FEW)
 @given(data=st.data())
 def test_op_keeps_float32_in_output_and_grads(variant, data):
     case = data.draw(variant.cases)
@@ -111,7 +113,7 @@ INDEPENDENT = {
 
 
 @pytest.mark.parametrize("name", INDEPENDENT)
-@settings(deadline=None, max_examples=10)
+@settings(deadline=None, max_examples=FEW)
 @given(seed=SEEDS)
 def test_gradient_matches_independent_numpy_central_difference(name, seed):
     fn, np_fn, in_shapes = INDEPENDENT[name]

@@ -1,0 +1,1 @@
+"""Benchmarks: mlpgrad vs hand-written NumPy vs PyTorch eager (see README.md)."""

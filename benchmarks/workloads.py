@@ -1,0 +1,282 @@
+"""The benchmark workloads W1–W6, and one training-step runner per system.
+
+Each workload fixes its data, its initial weights (seeded, generated here with
+NumPy so all systems start from the same arrays) and its hyper-parameters.
+`make_runner(system, workload)` builds an object with
+
+- `step()`: one full-batch training step — forward, loss, backward, SGD update
+  (for W6: the 100,000-op chain forward and backward);
+- `state()`: the arrays the correctness check compares (weights and biases in
+  layer order, or the input gradient for W6), as NumPy arrays.
+
+Systems: "numpy" (benchmarks.manual_numpy), "mlpgrad" (the normal user API:
+`opt.zero_grad(); loss = loss_fn(model(X), y); loss.backward(); opt.step()`),
+"torch1" / "torchN" (PyTorch eager; the thread count is set by the caller).
+The data sets are generated here rather than by `nn.data`, so the benchmark
+does not change when the library's data helpers do.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from benchmarks import manual_numpy
+
+SYSTEMS = ("numpy", "mlpgrad", "torch1", "torchN")
+
+
+# -- data ---------------------------------------------------------------------------
+def moons(n: int, noise: float, seed: int, labels: tuple[float, float] = (0.0, 1.0)) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles (scikit-learn's recipe), shuffled, with Gaussian noise."""
+    rng = np.random.default_rng(seed)
+    n0 = n // 2
+    t0, t1 = np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n - n0)
+    X = np.vstack([np.column_stack([np.cos(t0), np.sin(t0)]),
+                   np.column_stack([1 - np.cos(t1), 0.5 - np.sin(t1)])])
+    y = np.concatenate([np.full(n0, labels[0]), np.full(n - n0, labels[1])])
+    perm = rng.permutation(n)
+    X = X[perm] + noise * rng.standard_normal((n, 2))
+    return X, y[perm].reshape(-1, 1)
+
+
+def sine(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seed 000's regression data: y = sin x + 0.1 ε on n evenly spaced x in [−π, π]."""
+    rng = np.random.default_rng(seed)
+    X = np.linspace(-np.pi, np.pi, n).reshape(-1, 1)
+    return X, np.sin(X) + 0.1 * rng.standard_normal((n, 1))
+
+
+def surface(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seed 004's surface: y = x1·x2 + x1² + exp(sin x2) + ε, x ~ U(−5, 5)²."""
+    rng = np.random.default_rng(seed)
+    eps = rng.standard_normal(n)
+    x1, x2 = rng.uniform(-5, 5, n), rng.uniform(-5, 5, n)
+    y = x1 * x2 + x1 ** 2 + np.exp(np.sin(x2)) + eps
+    return np.column_stack([x1, x2]), y.reshape(-1, 1)
+
+
+def pixels(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST-shaped stand-in: n rows of 784 intensities in [0, 1), integer labels 0–9."""
+    rng = np.random.default_rng(seed)
+    return rng.random((n, 784)), rng.integers(0, 10, n)
+
+
+# -- workloads ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MLPWorkload:
+    key: str
+    title: str
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    loss: str                      # "bce" | "mse" | "ce"
+    dtype: Any
+    lr: float
+    make_data: Callable[[], tuple[np.ndarray, np.ndarray]]
+    goal: float                    # target ratio mlpgrad / numpy
+    weight_seed: int = 0
+    kind: str = "mlp"
+    extra_goal: str = ""           # described in the report
+
+    @property
+    def rows(self) -> int:
+        return self.data()[0].shape[0]
+
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        X, y = self.make_data()
+        X = X.astype(self.dtype)
+        y = y.astype(np.int64) if self.loss == "ce" else y.astype(self.dtype)
+        return X, y
+
+    def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(W, b) per layer: He normal for ReLU layers, Xavier uniform otherwise, small random biases."""
+        rng = np.random.default_rng(self.weight_seed)
+        out = []
+        for n_in, n_out, act in zip(self.sizes[:-1], self.sizes[1:], self.activations):
+            if act == "relu":
+                W = rng.standard_normal((n_out, n_in)) * math.sqrt(2.0 / n_in)
+            else:
+                lim = math.sqrt(6.0 / (n_in + n_out))
+                W = rng.uniform(-lim, lim, (n_out, n_in))
+            b = 0.1 * rng.standard_normal(n_out)
+            out.append((W.astype(self.dtype), b.astype(self.dtype)))
+        return out
+
+    def describe(self) -> str:
+        arch = "→".join(map(str, self.sizes))
+        return f"{arch} {'/'.join(self.activations)}, {self.loss.upper()}, {self.rows} rows, {np.dtype(self.dtype).name}"
+
+
+@dataclass(frozen=True)
+class ChainWorkload:
+    key: str
+    title: str
+    n_ops: int
+    size: int
+    c: float
+    goal: float
+    seed: int = 0
+    dtype: Any = np.float64
+    kind: str = "chain"
+    extra_goal: str = ""
+
+    def x0(self) -> np.ndarray:
+        return np.random.default_rng(self.seed).uniform(-1, 1, self.size).astype(self.dtype)
+
+    def describe(self) -> str:
+        return (f"x ↦ tanh(x)·{self.c} × {self.n_ops // 2:,} (= {self.n_ops:,} ops) on a "
+                f"{self.size}-vector, then sum + backward, {np.dtype(self.dtype).name}")
+
+    def scaled(self, n_ops: int) -> "ChainWorkload":
+        return ChainWorkload(self.key, self.title, n_ops, self.size, self.c, self.goal, self.seed, self.dtype)
+
+
+WORKLOADS: dict[str, MLPWorkload | ChainWorkload] = {w.key: w for w in [
+    MLPWorkload("W1", "moons classifier", (2, 16, 8, 1), ("relu", "relu", "sigmoid"), "bce", np.float64,
+                0.1, lambda: moons(400, 0.2, seed=1), goal=1.3),
+    MLPWorkload("W2", "sine regression (seed 000)", (1, 50, 50, 1), ("tanh", "tanh", "identity"), "mse",
+                np.float64, 0.01, lambda: sine(200, seed=87), goal=1.3),
+    MLPWorkload("W3", "surface regression (seed 004)", (2, 16, 1), ("sigmoid", "identity"), "mse",
+                np.float64, 1e-3, lambda: surface(10_000, seed=2025), goal=1.1,
+                extra_goal="and not slower than torch 1-thread"),
+    MLPWorkload("W4", "MNIST-sized classifier", (784, 512, 512, 10), ("relu", "relu", "identity"), "ce",
+                np.float32, 0.01, lambda: pixels(256, seed=4), goal=1.1),
+    MLPWorkload("W5", "micrograd demo", (2, 16, 16, 1), ("relu", "relu", "identity"), "mse", np.float64,
+                0.05, lambda: moons(100, 0.1, seed=5, labels=(-1.0, 1.0)), goal=1.3),
+    ChainWorkload("W6", "long elementwise chain", n_ops=100_000, size=16, c=1.0000001, goal=3.0),
+]}
+
+
+# -- runners ------------------------------------------------------------------------------
+@dataclass
+class Runner:
+    step: Callable[[], Any]
+    state: Callable[[], list[np.ndarray]]
+    extra: dict = field(default_factory=dict)
+
+
+def make_runner(system: str, wl: MLPWorkload | ChainWorkload) -> Runner:
+    """A fresh runner (fresh weights) for `system` on workload `wl`."""
+    base = system[:5] if system.startswith("torch") else system
+    builders = {"numpy": _numpy_runner, "mlpgrad": _mlpgrad_runner, "torch": _torch_runner}
+    if base not in builders:
+        raise ValueError(f"unknown system {system!r}; expected one of {SYSTEMS}")
+    return builders[base](wl)
+
+
+def _numpy_runner(wl) -> Runner:
+    if wl.kind == "chain":
+        net = manual_numpy.ManualChain(wl.x0(), wl.n_ops, wl.c)
+        box: list[np.ndarray] = []
+
+        def step():
+            box[:] = [net.step()]
+        return Runner(step, lambda: list(box))
+    X, y = wl.data()
+    net = manual_numpy.ManualMLP(wl.weights(), wl.activations, wl.loss, wl.lr, X, y)
+    return Runner(net.step, net.parameters, {"net": net})
+
+
+_MLPGRAD_LOSSES = {"bce": "BCELoss", "mse": "MSELoss", "ce": "CrossEntropyLoss"}
+
+
+def _mlpgrad_runner(wl) -> Runner:
+    import nn
+    from autograd import Tensor
+
+    if wl.kind == "chain":
+        x0, c, pairs = wl.x0(), wl.c, wl.n_ops // 2
+        box: list[np.ndarray] = []
+
+        def step():
+            x = Tensor(x0, requires_grad=True)
+            y = x
+            for _ in range(pairs):
+                y = y.tanh()
+                y = y * c
+            y.sum().backward()
+            box[:] = [x.grad]
+        return Runner(step, lambda: list(box))
+
+    X, y = wl.data()
+    model = nn.MLP(list(wl.sizes), activations=list(wl.activations), dtype=wl.dtype, seed=0)
+    state = {}
+    for i, (W, b) in enumerate(wl.weights()):
+        state[f"layers.{i}.weight"], state[f"layers.{i}.bias"] = W, b
+    model.load_state_dict(state)
+    loss_fn = getattr(nn, _MLPGRAD_LOSSES[wl.loss])()
+    opt = nn.optim.SGD(model.parameters(), lr=wl.lr)
+    Xt = Tensor(X)
+    yt = y if wl.loss == "ce" else Tensor(y)   # integer labels stay a NumPy int array
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(Xt), yt)
+        loss.backward()
+        opt.step()
+
+    def params():
+        out = []
+        for layer in model.layers:
+            out += [layer.weight.data, layer.bias.data]
+        return out
+    return Runner(step, params, {"model": model})
+
+
+def _torch_runner(wl) -> Runner:
+    import torch
+
+    tdtype = {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32}[np.dtype(wl.dtype)]
+    if wl.kind == "chain":
+        x0, c, pairs = torch.from_numpy(wl.x0().copy()), wl.c, wl.n_ops // 2
+        box: list[np.ndarray] = []
+
+        def step():
+            x = x0.detach().clone().requires_grad_(True)
+            y = x
+            for _ in range(pairs):
+                y = y.tanh()
+                y = y * c
+            y.sum().backward()
+            box[:] = [x.grad.numpy()]
+        return Runner(step, lambda: list(box))
+
+    X, y = wl.data()
+    acts = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid,
+            "identity": torch.nn.Identity}
+    mods = []
+    linears = []
+    for (W, b), act in zip(wl.weights(), wl.activations):
+        lin = torch.nn.Linear(W.shape[1], W.shape[0], dtype=tdtype)
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(W))
+            lin.bias.copy_(torch.from_numpy(b))
+        linears.append(lin)
+        mods += [lin] if act == "identity" else [lin, acts[act]()]
+    model = torch.nn.Sequential(*mods)
+    loss_fn = {"bce": torch.nn.BCELoss, "mse": torch.nn.MSELoss, "ce": torch.nn.CrossEntropyLoss}[wl.loss]()
+    opt = torch.optim.SGD(model.parameters(), lr=wl.lr)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(Xt), yt)
+        loss.backward()
+        opt.step()
+
+    def params():
+        out = []
+        for lin in linears:
+            out += [lin.weight.detach().numpy().copy(), lin.bias.detach().numpy().copy()]
+        return out
+    return Runner(step, params, {"model": model})
+
+
+def torch_available() -> bool:
+    try:
+        import torch  # noqa: F401
+    except Exception:
+        return False
+    return True
