@@ -21,7 +21,12 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-import numpy as np
+# Small networks run fastest single-threaded: BLAS threads only add overhead (and
+# thrash on a busy machine). Set before numpy is imported; the caller may override.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:          # run from a checkout without installing

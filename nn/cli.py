@@ -172,7 +172,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     files.append(model.save(os.path.join(out, "model.npz")))
     hist.save_json(os.path.join(out, "history.json"))
     files.append(os.path.join(out, "history.json"))
-    loss = nn.BCELoss()(model(X_tr[:8]), y_tr[:8])
+    loss = nn.BCELoss()(model(autograd.Tensor(X_tr[:8], name="X")), autograd.Tensor(y_tr[:8], name="y"))
     loss.backward()
     drawing = autograd.draw_graph(loss, params=model, title="2→16→8→1 MLP, BCE loss (8 rows)")
     files.append(_render(drawing, os.path.join(out, "graph"), "svg"))
@@ -290,7 +290,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     X, y, task = _load_dataset(args.dataset, args.samples, args.seed, None)
     args.loss = args.loss or _default_loss(task)
     model = _build_model(args, X.shape[1], _n_outputs(y, task))
-    loss = nn.get_loss(args.loss)(model(X), y)
+    loss = nn.get_loss(args.loss)(model(autograd.Tensor(X, name="X")), autograd.Tensor(y, name="y"))
     if args.steps:
         from autograd.trace import trace_backward
         trace = trace_backward(loss, params=model)

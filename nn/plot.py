@@ -112,13 +112,14 @@ def _model_label(model: Predictor, i: int) -> str:
 # -- training curves ------------------------------------------------------------------------------
 def plot_history(history: Any, labels: Sequence[str] | None = None, metric: str | None = None,
                  log: bool = False, path: PathLike | None = None, title: str | None = None,
-                 ax: "Axes | None" = None) -> "Figure":
+                 ylabel: str | None = None, ax: "Axes | None" = None) -> "Figure":
     """Training (solid) and validation (dashed) curves of one `History` or several.
 
     `history` is a `History`, a list of them, or a ``{label: History}`` dict.
     With ``metric=None`` the losses are drawn, otherwise ``history.metrics[metric]``
     and ``history.val_metrics[metric]``. Where a run has validation data its best
-    epoch is marked. `log` puts the y axis on a log scale.
+    epoch is marked. `log` puts the y axis on a log scale; `ylabel` names the
+    quantity (default: "loss" or the metric's name).
     """
     if isinstance(history, Mapping):
         labels = list(history.keys()) if labels is None else list(labels)
@@ -161,8 +162,8 @@ def plot_history(history: Any, labels: Sequence[str] | None = None, metric: str 
     if log:
         ax_.set_yscale("log")
     ax_.set_xlabel("epoch")
-    ax_.set_ylabel(quantity)
-    ax_.set_title(title or f"{quantity} per epoch")
+    ax_.set_ylabel(ylabel or quantity)
+    ax_.set_title(title or f"{ylabel or quantity} per epoch")
     ax_.grid(True, alpha=0.3)
     ax_.legend(fontsize=9)
     return _finish(fig, path, own_figure=ax is None)
