@@ -18,27 +18,33 @@ from autograd.tensor import Tensor
 def toposort(root: Tensor, requires_grad_only: bool = True) -> list[Tensor]:
     """Nodes reachable from `root`, every input before the nodes that use it.
 
-    Iterative depth-first post-order, so a chain of a million ops needs no
-    recursion. With `requires_grad_only`, only nodes that need a gradient.
+    One iterative sweep collects the reachable nodes (a chain of a million ops
+    needs no recursion); op outputs are then ordered by their op's recording
+    sequence number, which is topological because an op's inputs exist before
+    it. Leaves come first. With `requires_grad_only`, only nodes that need a
+    gradient.
     """
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    leaves: list[Tensor] = []
+    made: list[Tensor] = []
+    seen = {id(root)}
+    stack = [root]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
+        node = stack.pop()
         op = node._op
-        if op is not None:
-            for parent in op.inputs:
-                if id(parent) not in seen and (parent.requires_grad or not requires_grad_only):
-                    stack.append((parent, False))
-    return order
+        if op is None:
+            leaves.append(node)
+            continue
+        made.append(node)
+        for parent in op.inputs:
+            if id(parent) not in seen and (parent.requires_grad or not requires_grad_only):
+                seen.add(id(parent))
+                stack.append(parent)
+    made.sort(key=_seq)
+    return leaves + made
+
+
+def _seq(t: Tensor) -> int:
+    return t._op.seq
 
 
 def _root_grad(root: Tensor, grad: Any) -> np.ndarray:

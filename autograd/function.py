@@ -8,6 +8,7 @@ shape of the *output* for broadcasting ops. The engine then calls
 """
 from __future__ import annotations
 
+import itertools
 from typing import Any, ClassVar
 
 import numpy as np
@@ -15,12 +16,15 @@ import numpy as np
 from autograd.grad_mode import STATE
 
 REGISTRY: dict[str, type["Function"]] = {}
+_next_seq = itertools.count().__next__
 
 
 class Function:
     """Base of every op. Subclasses set `name` (and optionally `symbol`)."""
 
-    __slots__ = ("inputs", "scope")
+    # seq: recording order. An op's inputs always existed before it, so sorting
+    # ops by seq is a topological order (the engine needs no recursive walk).
+    __slots__ = ("inputs", "scope", "seq")
     name: ClassVar[str] = "function"
     symbol: ClassVar[str | None] = None   # short label for drawings, e.g. "+"
     arg_names: ClassVar[tuple[str, ...] | None] = None  # edge labels when order matters
@@ -45,12 +49,14 @@ class Function:
         """Run forward on the inputs' data; record the op when a graph is wanted."""
         op = cls.__new__(cls)
         out = _new_tensor(op.forward(*[t.data for t in inputs], **params))
-        if STATE.enabled:
+        state = STATE
+        if state.enabled:
             for t in inputs:
                 if t.requires_grad:
                     out.requires_grad = True
                     op.inputs = inputs
-                    op.scope = STATE.scope
+                    op.scope = state.scope
+                    op.seq = _next_seq()
                     out._op = op
                     break
         return out

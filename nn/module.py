@@ -14,8 +14,8 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
-import autograd
 from autograd import Tensor
+from autograd.grad_mode import STATE as _STATE
 
 CONFIG_KEY = "__config__"
 
@@ -66,9 +66,15 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        # The scope lets drawings group this module's ops into one cluster.
-        with autograd.scope(self):
+        # The scope lets drawings group this module's ops into one cluster
+        # (set directly rather than through autograd.scope: this runs for every layer call).
+        state = _STATE
+        prev = state.scope
+        state.scope = prev + (self,)
+        try:
             return self.forward(*args, **kwargs)
+        finally:
+            state.scope = prev
 
     # -- traversal ------------------------------------------------------------
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
