@@ -36,6 +36,13 @@ def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
+def single_axis(axis: Any, ndim: int, op: str) -> int:
+    """One integer axis, normalised, for ops that work along exactly one axis."""
+    if not isinstance(axis, numbers.Integral):
+        raise ValueError(f"{op}: axis must be a single integer, got {axis!r}")
+    return normalize_axes(axis, ndim, op)[0]
+
+
 def _broadcast_error(op: str, *arrays: np.ndarray) -> ValueError:
     shapes = " and ".join(str(a.shape) for a in arrays)
     return ValueError(f"{op}: shapes {shapes} cannot be broadcast together; "
@@ -472,7 +479,7 @@ class Softmax(Function):
     name = "softmax"
 
     def forward(self, a, axis=-1):
-        (self.axis,) = normalize_axes(axis, a.ndim, self.name)
+        self.axis = single_axis(axis, a.ndim, self.name)
         e = np.exp(a - a.max(axis=self.axis, keepdims=True))
         self.out = e / e.sum(axis=self.axis, keepdims=True)
         return self.out
@@ -491,7 +498,7 @@ class LogSoftmax(Function):
     name = "log_softmax"
 
     def forward(self, a, axis=-1):
-        (self.axis,) = normalize_axes(axis, a.ndim, self.name)
+        self.axis = single_axis(axis, a.ndim, self.name)
         shifted = a - a.max(axis=self.axis, keepdims=True)
         self.out = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
         return self.out
@@ -595,12 +602,18 @@ class GetItem(Function):
 
 
 def _unwrap_index(index: Any) -> Any:
+    """Tensors inside an index become arrays; float tensors holding whole numbers (the
+    default dtype of Tensor([0, 2])) become integer arrays."""
     from autograd.tensor import Tensor
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    return index
+
+    def unwrap(i: Any) -> Any:
+        if not isinstance(i, Tensor):
+            return i
+        d = i.data
+        if d.dtype.kind == "f" and np.array_equal(d, np.round(d)):
+            return d.astype(np.intp)
+        return d
+    return tuple(unwrap(i) for i in index) if isinstance(index, tuple) else unwrap(index)
 
 
 class Concatenate(Function):
@@ -611,7 +624,7 @@ class Concatenate(Function):
     def forward(self, *arrays, axis=0):
         if not arrays:
             raise ValueError("concatenate: expected at least one tensor")
-        (self.axis,) = normalize_axes(axis, arrays[0].ndim, self.name)
+        self.axis = single_axis(axis, arrays[0].ndim, self.name)
         try:
             out = np.concatenate(arrays, axis=self.axis)
         except ValueError:
@@ -637,7 +650,7 @@ class Stack(Function):
             raise ValueError("stack: expected at least one tensor")
         if len({a.shape for a in arrays}) != 1:
             raise ValueError(f"stack: all shapes must be equal, got {[a.shape for a in arrays]}")
-        (self.axis,) = normalize_axes(axis, arrays[0].ndim + 1, self.name)
+        self.axis = single_axis(axis, arrays[0].ndim + 1, self.name)
         self.n = len(arrays)
         return np.stack(arrays, axis=self.axis)
 

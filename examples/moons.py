@@ -61,8 +61,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     X_train, X_test = scaler.transform(X_train_raw), scaler.transform(X_test_raw)
     print(f"training samples {len(X_train)}, test samples {len(X_test)}, "
           f"class counts (train) {[int((y_train == c).sum()) for c in (0, 1)]}")
-    epochs = 1000 if args.quick else 2000
-    arch_epochs, lr_epochs = (300, 300) if args.quick else (1500, 1000)
+    epochs = 800 if args.quick else 2000
+    arch_epochs, lr_epochs = (200, 200) if args.quick else (1500, 1000)
 
     # -- the main model --------------------------------------------------------------------------
     model, history = train([2, 16, 8, 1], 0.1, epochs, args.seed, X_train, y_train, metrics=["accuracy"])

@@ -8,8 +8,11 @@ Shapes and values:
                                 element strategies (finite float64, no subnormals)
     arrays(shape, elements)     float64 arrays with independently drawn elements
     axes(ndim, kind)            an `axis=` argument: None, int, negative int or tuple
+    distinct_arrays(shape)      arrays without near-ties (for max/min)
+    nudge(a, *kinks), off(a, *kinks), spread(a)
+                                keep values away from kinks; predicates for assume()
 
-The op table OP_TABLE lists, for every op in `autograd.REGISTRY`, one or more
+The op table OP_TABLE lists, for every op that autograd registers in `REGISTRY`, one or more
 `Variant`s. A variant is a strategy drawing a `Case`: float64 input arrays
 (kept inside the op's domain and away from its kinks), the function under test
 written with autograd, and the same function written with torch. Test modules
@@ -155,9 +158,6 @@ class Case:
 
     def run_torch(self, torch: Any, *tensors: Any) -> Any:
         return self.torch_fn(torch, *tensors) if self.torch_fn is not None else self.fn(*tensors)
-
-    def __repr__(self) -> str:
-        return f"Case({self.desc}; inputs={list(self.arrays)!r})"
 
 
 @dataclass(frozen=True)

@@ -293,3 +293,16 @@ def test_stack_with_unequal_shapes_names_them():
     with pytest.raises(ValueError, match=r"stack: all shapes must be equal, got \[\(2, 3\), \(3, 2\)\]"):
         ag.stack([Tensor(np.ones((2, 3))), Tensor(np.ones((3, 2)))])
 
+
+
+def test_float_tensor_of_whole_numbers_works_as_an_index():
+    t = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    t[Tensor([0, 1, 1]), Tensor([2, 2, 2])].sum().backward()
+    np.testing.assert_array_equal(t.grad, [[0, 0, 1], [0, 0, 2]])
+
+
+@pytest.mark.parametrize("method", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("axis", [None, (0, 1)])
+def test_softmax_needs_one_integer_axis(method, axis):
+    with pytest.raises(ValueError, match=f"{method}: axis must be a single integer"):
+        getattr(Tensor(np.ones((2, 3))), method)(axis=axis)
