@@ -2,6 +2,9 @@
 # make demo  — same set-up, then the main job
 # make bench — same set-up, then the benchmarks
 PYTHON ?= python3
+# Small matrices: multi-threaded BLAS only adds overhead (20x on a busy 2-core box).
+export OMP_NUM_THREADS ?= 1
+export OPENBLAS_NUM_THREADS ?= 1
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed

@@ -44,8 +44,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                    help="wall: elapsed time (default); cpu: this process's CPU time, steadier on a "
                         "busy machine (for torch N threads it adds up all threads' time)")
+    p.add_argument("--malloc", choices=["default", "tuned"], default="default",
+                   help="default: the C allocator as users get it; tuned: glibc mallopt so freed "
+                        "memory is kept for reuse (no page faults from trimming), for all systems")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory and growth measurements")
     p.add_argument("--w6-ops", type=int, default=None, help="override the W6 chain length")
+    p.add_argument("--standalone-child", nargs=3, metavar=("KEY", "SYSTEM", "STEPS"), help=argparse.SUPPRESS)
     p.add_argument("--block-ms", type=float, default=None,
                    help="target length of one timed block (default 40 ms; --quick: 8 ms)")
     return p.parse_args(argv)
@@ -64,6 +68,11 @@ import platform  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
+
+try:
+    import resource  # noqa: E402  (POSIX only: page-fault counts)
+except ImportError:  # pragma: no cover
+    resource = None
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if _ROOT not in sys.path:
@@ -169,12 +178,34 @@ def _set_threads(system: str, torch_mod, n: int) -> None:
 CLOCK = time.perf_counter
 
 
-def _time_block(step, k: int) -> float:
+def _minflt() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt if resource else 0
+
+
+def _time_block(step, k: int, faults: list | None = None) -> float:
     clock = CLOCK
+    f0 = _minflt()
     t0 = clock()
     for _ in range(k):
         step()
-    return (clock() - t0) / k
+    t = (clock() - t0) / k
+    if faults is not None:
+        faults.append((_minflt() - f0) / k)
+    return t
+
+
+def tune_malloc() -> bool:
+    """glibc only: keep freed memory for reuse instead of returning it to the OS after every step."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
+        ok = libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
+        ok &= libc.mallopt(M_TRIM_THRESHOLD, 512 << 20)
+        ok &= libc.mallopt(M_TOP_PAD, 16 << 20)
+        return bool(ok)
+    except (OSError, AttributeError):
+        return False
 
 
 def time_systems(wl, systems: list[str], torch_mod, repeats: int, block_s: float, ncores: int) -> dict:
@@ -187,14 +218,16 @@ def time_systems(wl, systems: list[str], torch_mod, repeats: int, block_s: float
         t = _time_block(runners[s].step, 1)
         ks[s] = max(1, math.ceil(block_s / max(t, 1e-9))) if wl.kind != "chain" else 1
     samples: dict[str, list[float]] = {s: [] for s in systems}
+    faults: dict[str, list[float]] = {s: [] for s in systems}
     for r in range(repeats):
         order = systems[r % len(systems):] + systems[:r % len(systems)]
         for s in order:
             _set_threads(s, torch_mod, ncores)
-            samples[s].append(_time_block(runners[s].step, ks[s]))
+            samples[s].append(_time_block(runners[s].step, ks[s], faults[s]))
     if torch_mod is not None:
         torch_mod.set_num_threads(1)
-    return {s: {"median_s": statistics.median(v), "min_s": min(v), "steps_per_block": ks[s], "samples_s": v}
+    return {s: {"median_s": statistics.median(v), "min_s": min(v), "steps_per_block": ks[s],
+                "minor_faults_per_step": statistics.median(faults[s]), "samples_s": v}
             for s, v in samples.items()}
 
 
@@ -235,6 +268,34 @@ def growth(wl, system: str, n: int) -> dict:
     return {"steps": n, "after_n": m1, "after_2n": m2, "growth": m2 - m1}
 
 
+def standalone(wl, system: str, steps: int) -> dict | None:
+    """Time `steps` steps of one system in a fresh process (default allocator, nothing else loaded)."""
+    import subprocess
+    cmd = [sys.executable, os.path.abspath(__file__), "--standalone-child", wl.key, system, str(steps)]
+    env = dict(os.environ)
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+    except Exception:
+        return None
+
+
+def _standalone_child(key: str, system: str, steps: int) -> int:
+    wl = W.WORKLOADS[key]
+    r = W.make_runner(system, wl)
+    r.step()
+    r.step()
+    u0, f0, t0 = resource.getrusage(resource.RUSAGE_SELF), None, time.perf_counter()
+    for _ in range(steps):
+        r.step()
+    t = time.perf_counter() - t0
+    u1 = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"wall_s": t / steps, "user_s": (u1.ru_utime - u0.ru_utime) / steps,
+                      "sys_s": (u1.ru_stime - u0.ru_stime) / steps,
+                      "minor_faults": (u1.ru_minflt - u0.ru_minflt) / steps}))
+    return 0
+
+
 # -- report --------------------------------------------------------------------------------
 def _us(s: float | None) -> str:
     return "—" if s is None else f"{s * 1e6:,.0f}"
@@ -248,6 +309,13 @@ def _bytes(b: int | None) -> str:
             return f"{b:,.0f} {unit}" if unit == "B" else f"{b:,.1f} {unit}"
         b /= 1024
     return str(b)
+
+
+def _faults(res: dict) -> str:
+    t = res.get("timing") or {}
+    if "numpy" not in t or "mlpgrad" not in t:
+        return "—"
+    return f"{t['numpy']['minor_faults_per_step']:,.0f} · {t['mlpgrad']['minor_faults_per_step']:,.0f}"
 
 
 def goal_met(wl, res: dict) -> str:
@@ -270,7 +338,7 @@ def report(results: list[dict], info: dict, systems: list[str], ncores: int, qui
     L.append(f"- threads: {', '.join(f'{k}={v}' for k, v in info['env_threads'].items())}; "
              f"pools: {', '.join(info['threadpools'])}")
     L.append(f"- autograd imported from {info['autograd_path']}")
-    L.append(f"- clock: {info.get('clock', 'wall')} time")
+    L.append(f"- clock: {info.get('clock', 'wall')} time; C allocator: {info.get('malloc', 'default')}")
     if quick:
         L.append("- **--quick run**: few repeats and a shorter W6 chain; numbers are indicative only")
     L.append("")
@@ -304,8 +372,8 @@ def report(results: list[dict], info: dict, systems: list[str], ncores: int, qui
     if mem_rows:
         L.append("## Memory (tracemalloc: NumPy buffers + Python objects)\n")
         L.append("| | peak in one step, numpy | peak, mlpgrad | mlpgrad / numpy (goal ≤ 1.5×) "
-                 "| growth N→2N steps, numpy | growth, mlpgrad | no growth |")
-        L.append("|---|---:|---:|---:|---:|---:|---|")
+                 "| growth N→2N steps, numpy | growth, mlpgrad | no growth | page faults / step, numpy · mlpgrad |")
+        L.append("|---|---:|---:|---:|---:|---:|---|---:|")
         for res in mem_rows:
             pk, gr = res.get("peak") or {}, res.get("growth") or {}
             ratio = pk["mlpgrad"] / pk["numpy"] if pk.get("mlpgrad") and pk.get("numpy") else None
@@ -317,7 +385,22 @@ def report(results: list[dict], info: dict, systems: list[str], ncores: int, qui
                 res["workload_obj"].key, _bytes(pk.get("numpy")), _bytes(pk.get("mlpgrad")),
                 f"{ratio:.2f}×" if ratio else "—",
                 f"{_bytes(gn['growth'])} (N={gn['steps']})" if gn else "—",
-                f"{_bytes(gm['growth'])} (N={gm['steps']})" if gm else "—", ok]) + " |")
+                f"{_bytes(gm['growth'])} (N={gm['steps']})" if gm else "—", ok, _faults(res)]) + " |")
+        L.append("")
+    alone = [r for r in results if r.get("standalone") and all(r["standalone"].values())]
+    if alone:
+        L.append("## Fresh process, one system alone (default C allocator)\n")
+        L.append("In the interleaved run all systems share one heap, and what one system frees another "
+                 "reuses; alone, a system pays for its own allocation pattern (page faults when "
+                 "freed memory goes back to the OS).\n")
+        L.append("| | numpy µs (user + sys) | numpy faults / step | mlpgrad µs (user + sys) "
+                 "| mlpgrad faults / step | mlpgrad / numpy |")
+        L.append("|---|---:|---:|---:|---:|---:|")
+        for res in alone:
+            a, b = res["standalone"]["numpy"], res["standalone"]["mlpgrad"]
+            L.append(f"| {res['workload_obj'].key} | {_us(a['wall_s'])} ({_us(a['user_s'])} + {_us(a['sys_s'])}) "
+                     f"| {a['minor_faults']:,.0f} | {_us(b['wall_s'])} ({_us(b['user_s'])} + {_us(b['sys_s'])}) "
+                     f"| {b['minor_faults']:,.0f} | {b['wall_s'] / a['wall_s']:.2f}× |")
         L.append("")
     return "\n".join(L)
 
@@ -326,6 +409,9 @@ def report(results: list[dict], info: dict, systems: list[str], ncores: int, qui
 def main(args: argparse.Namespace) -> int:
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    malloc_tuned = tune_malloc() if args.malloc == "tuned" else False
+    if args.malloc == "tuned" and not malloc_tuned:
+        print("run.py: --malloc tuned needs glibc's mallopt; using the default allocator", file=sys.stderr)
     keys = [k.strip().upper() for k in args.workloads.split(",") if k.strip()]
     unknown = [k for k in keys if k not in W.WORKLOADS]
     if unknown or not keys:
@@ -342,6 +428,7 @@ def main(args: argparse.Namespace) -> int:
         systems += ["torch1"] + (["torchN"] if ncores > 1 else [])
     info = machine_info(torch_mod)
     info["clock"] = args.clock
+    info["malloc"] = "tuned (mallopt: no trimming, mmap threshold 32 MiB)" if malloc_tuned else "default"
 
     block_s = (args.block_ms if args.block_ms else (8.0 if args.quick else 40.0)) / 1000
     results, failed = [], False
@@ -379,6 +466,9 @@ def main(args: argparse.Namespace) -> int:
         if not args.no_memory:
             if wl.key in ("W3", "W4"):
                 res["peak"] = {s: step_peak(wl, s) for s in ("numpy", "mlpgrad")}
+                if resource is not None and args.malloc == "default":
+                    n_alone = 10 if args.quick else 40
+                    res["standalone"] = {s: standalone(wl, s, n_alone) for s in ("numpy", "mlpgrad")}
             n = 1 if wl.kind == "chain" else (5 if args.quick else 30)
             res["growth"] = {s: growth(wl, s, n) for s in ("numpy", "mlpgrad")}
         t = res["timing"]
@@ -399,4 +489,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
+    if ARGS.standalone_child:
+        k, s, n = ARGS.standalone_child
+        sys.exit(_standalone_child(k, s, int(n)))
     sys.exit(main(ARGS))
