@@ -70,14 +70,19 @@ def backward(root: Tensor, grad: Any = None) -> None:
     g = _root_grad(root, grad)
     order = toposort(root)
     pending: dict[int, np.ndarray] = {id(root): g}
+    stored: set[int] = set()  # arrays already handed to some .grad in this pass
     for node in reversed(order):
         g = pending.pop(id(node), None)
         if g is None:
             continue
         if node.grad is None:
-            # A fresh gradient may be a read-only broadcast view, or one array handed to
-            # several inputs (add); give every leaf its own writable array.
-            node.grad = g if node._op is not None else g.copy()
+            # A leaf's gradient must be its own writable array (users clip or scale it in
+            # place). Copy only when g is a read-only or borrowed view, or an array another
+            # node already holds (add hands one array to both inputs).
+            if node._op is None and (g.base is not None or id(g) in stored or not g.flags.writeable):
+                g = g.copy()
+            node.grad = g
+            stored.add(id(g))
         else:
             node.grad = node.grad + g
         op = node._op

@@ -46,12 +46,20 @@ class LinearOp(Function):
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
 
-def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """x @ weight.T + bias as one op (weight is (out, in), PyTorch's layout)."""
+def linear(x: Any, weight: Tensor, bias: Tensor | None = None, layer: str | None = None) -> Tensor:
+    """x @ weight.T + bias as one op (weight is (out, in), PyTorch's layout).
+
+    `layer` names the calling module in the wrong-feature-count message.
+    """
     x = _input_like(x, weight, "linear")
-    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features "
-                         f"but the weight {weight.shape} expects {weight.shape[1]}")
+    shape = x.data.shape
+    if not shape or shape[-1] != weight.data.shape[1]:
+        n, k = (shape[-1] if shape else 0), weight.data.shape[1]
+        if layer is not None:
+            raise ValueError(f"{layer} got input with {n} features (shape {shape}); "
+                             f"expected shape (batch, {k})")
+        raise ValueError(f"linear: input of shape {shape} has {n} features but the weight "
+                         f"{weight.shape} expects {k}")
     if bias is None:
         return LinearOp.apply(x, weight)
     return LinearOp.apply(x, weight, bias)

@@ -39,12 +39,7 @@ class Linear(Module):
             self.bias = None
 
     def forward(self, x: Any) -> Tensor:
-        shape = np.shape(x.data if isinstance(x, Tensor) else x)  # also for nested lists
-        n = shape[-1] if shape else 0
-        if n != self.in_features:
-            raise ValueError(f"Linear(in_features={self.in_features}) got input with {n} features "
-                             f"(shape {tuple(shape)}); expected shape (batch, {self.in_features})")
-        return F.linear(x, self.weight, self.bias)
+        return F.linear(x, self.weight, self.bias, layer=f"Linear(in_features={self.in_features})")
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
