@@ -7,7 +7,7 @@ re-propagates a gradient left over from an earlier pass.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -65,30 +65,41 @@ def _root_grad(root: Tensor, grad: Any) -> np.ndarray:
     return g
 
 
-def backward(root: Tensor, grad: Any = None) -> None:
-    """Add d(root)/d(node) · grad into `.grad` of every node that requires grad."""
+def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarray], None] | None = None,
+             on_contribution: Callable[[Tensor, Any, int, np.ndarray], None] | None = None) -> None:
+    """Add d(root)/d(node) · grad into `.grad` of every node that requires grad.
+
+    `on_grad(node, g)` is called when a node's gradient for this pass is
+    complete, and `on_contribution(parent, op, position, g)` for each gradient
+    an op sends to one of its inputs (`trace_backward` records the pass with them).
+    """
     g = _root_grad(root, grad)
     order = toposort(root)
-    pending: dict[int, np.ndarray] = {id(root): g}
+    # Keyed by the tensors themselves: their hash is object identity, and distinct
+    # live objects have distinct hashes, so Tensor.__eq__ is never consulted.
+    pending: dict[Tensor, np.ndarray] = {root: g}
     stored: set[int] = set()  # arrays already handed to some .grad in this pass
+    pop, get = pending.pop, pending.get
     for node in reversed(order):
-        g = pending.pop(id(node), None)
+        g = pop(node, None)
         if g is None:
             continue
+        if on_grad is not None:
+            on_grad(node, g)
+        op = node._op
         if node.grad is None:
             # A leaf's gradient must be its own writable array (users clip or scale it in
             # place). Copy only when g is a read-only or borrowed view, or an array another
             # node already holds (add hands one array to both inputs).
-            if node._op is None and (g.base is not None or id(g) in stored or not g.flags.writeable):
+            if op is None and (g.base is not None or id(g) in stored or not g.flags.writeable):
                 g = g.copy()
             node.grad = g
             stored.add(id(g))
         else:
             node.grad = node.grad + g
-        op = node._op
         if op is None:
             continue
-        for parent, pg in zip(op.inputs, op.backward(g)):
+        for pos, (parent, pg) in enumerate(zip(op.inputs, op.backward(g))):
             if pg is None or not parent.requires_grad:
                 continue
             data = parent.data
@@ -96,6 +107,7 @@ def backward(root: Tensor, grad: Any = None) -> None:
                 pg = unbroadcast(pg, data.shape, op.name)
             if pg.dtype != data.dtype:
                 pg = pg.astype(data.dtype)
-            key = id(parent)
-            prev = pending.get(key)
-            pending[key] = pg if prev is None else prev + pg
+            if on_contribution is not None:
+                on_contribution(parent, op, pos, pg)
+            prev = get(parent)
+            pending[parent] = pg if prev is None else prev + pg

@@ -116,8 +116,7 @@ class Tensor:
         `grad` is the upstream gradient (same shape as self); it may be omitted
         only for a one-element tensor, where it is 1.
         """
-        from autograd.engine import backward
-        backward(self, grad)
+        _engine.backward(self, grad)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -325,3 +324,4 @@ def tensors(xs: Iterable[ArrayLike]) -> list[Tensor]:
 _function._bind(_new_tensor)
 
 from autograd import ops as _ops  # noqa: E402  (ops need Tensor defined first)
+from autograd import engine as _engine  # noqa: E402

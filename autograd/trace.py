@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from autograd.draw import Drawing, draw_graph, fmt_array, param_names, tensor_labels
-from autograd.engine import _root_grad, toposort
+from autograd.engine import toposort
 from autograd.engine import backward as _engine_backward
-from autograd.function import Function, unbroadcast
+from autograd.function import Function
 from autograd.tensor import Tensor
 
 __all__ = ["trace_backward", "BackwardTrace", "BackwardStep"]
@@ -213,36 +213,20 @@ def trace_backward(root: Tensor, grad: Any = None, params: Any = None) -> Backwa
     """
     if not isinstance(root, Tensor):
         raise TypeError(f"trace_backward: expected a Tensor, got {type(root).__name__}")
-    seed = _root_grad(root, grad)
     labels = tensor_labels(toposort(root, requires_grad_only=False), param_names(params))
-    order = toposort(root, requires_grad_only=True)
-    out_of = {id(t._op): t for t in order if t._op is not None}   # op -> the tensor it produced
-
-    # The engine's sweep, recording each contribution; `.grad` is left alone here.
+    out_of = {id(t._op): t for t in toposort(root) if t._op is not None}   # op -> the tensor it produced
     steps: list[BackwardStep] = []
-    pending: dict[int, np.ndarray] = {id(root): seed}
     sources: dict[int, list[tuple[Function, int, np.ndarray]]] = {}
-    for node in reversed(order):
-        g = pending.pop(id(node), None)
-        if g is None:
-            continue
+
+    def on_grad(node: Tensor, g: np.ndarray) -> None:
         steps.append(_step(len(steps), node, labels, np.array(g), sources.pop(id(node), []),
                            out_of, seeded=grad is not None))
-        op = node._op
-        if op is None:
-            continue
-        for pos, (parent, pg) in enumerate(zip(op.inputs, op.backward(g))):
-            if pg is None or not parent.requires_grad:
-                continue
-            if pg.shape != parent.data.shape:
-                pg = unbroadcast(pg, parent.data.shape, op.name)
-            if pg.dtype != parent.data.dtype:
-                pg = pg.astype(parent.data.dtype)
-            prev = pending.get(id(parent))
-            pending[id(parent)] = pg if prev is None else prev + pg
-            sources.setdefault(id(parent), []).append((op, pos, np.array(pg)))
-    # `.grad` is written by the engine itself, so it is exactly what backward gives.
-    _engine_backward(root, grad)
+
+    def on_contribution(parent: Tensor, op: Function, pos: int, pg: np.ndarray) -> None:
+        sources.setdefault(id(parent), []).append((op, pos, np.array(pg)))
+
+    # The engine's own pass, observed: `.grad` is exactly what backward gives.
+    _engine_backward(root, grad, on_grad=on_grad, on_contribution=on_contribution)
     return BackwardTrace(root, steps, params)
 
 
