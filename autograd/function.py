@@ -47,8 +47,11 @@ class Function:
     @classmethod
     def apply(cls, *inputs: "Tensor", **params: Any) -> "Tensor":
         """Run forward on the inputs' data; record the op when a graph is wanted."""
-        op = cls.__new__(cls)
-        out = _new_tensor(op.forward(*[t.data for t in inputs], **params))
+        # The hot path of every op: _new_tensor is inlined and attributes set once.
+        op = _object_new(cls)
+        out = _object_new(_tensor_class)
+        out.data = op.forward(*[t.data for t in inputs], **params)
+        out.grad = out.name = None
         state = STATE
         if state.enabled:
             for t in inputs:
@@ -58,7 +61,9 @@ class Function:
                     op.scope = state.scope
                     op.seq = _next_seq()
                     out._op = op
-                    break
+                    return out
+        out.requires_grad = False
+        out._op = None
         return out
 
     def __repr__(self) -> str:
@@ -87,11 +92,10 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op_name: str) -> np.nd
     return grad
 
 
-def _new_tensor(data: np.ndarray) -> "Tensor":
-    # Bound at import of autograd.tensor (avoids a circular import).
-    raise RuntimeError("autograd.tensor not imported")
+_object_new = object.__new__
+_tensor_class: type = object  # bound to Tensor when autograd.tensor is imported
 
 
-def _bind(factory: Any) -> None:
-    global _new_tensor
-    _new_tensor = factory
+def _bind(tensor_class: type) -> None:
+    global _tensor_class
+    _tensor_class = tensor_class

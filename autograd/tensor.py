@@ -299,11 +299,16 @@ def _coerce(x: ArrayLike, like: Tensor | None = None) -> Tensor:
     """Make an operand a Tensor; Python numbers and int/bool arrays take `like`'s float dtype."""
     if isinstance(x, Tensor):
         return x
-    if like is not None and like.data.dtype.kind == "f":
-        if isinstance(x, (int, float)):
-            return _new_tensor(np.asarray(x, dtype=like.data.dtype))
-        if isinstance(x, np.ndarray) and x.dtype.kind in "biu":  # int/bool arrays: no upcast of float32
-            return _new_tensor(x.astype(like.data.dtype))
+    if like is not None:
+        dtype = like.data.dtype
+        if dtype.kind == "f":
+            kind = type(x)
+            if kind is float or kind is int:
+                return _new_tensor(np.asarray(x, dtype))
+            if kind is np.ndarray and x.dtype.kind in "biu":  # int/bool arrays: no upcast of float32
+                return _new_tensor(x.astype(dtype))
+            if isinstance(x, (int, float)):  # bool, NumPy scalars: weak, like PyTorch's scalars
+                return _new_tensor(np.asarray(x, dtype))
     return _new_tensor(_as_array(x, copy=False))
 
 
@@ -321,7 +326,7 @@ def tensors(xs: Iterable[ArrayLike]) -> list[Tensor]:
     return [_coerce(x, like) for x in xs]
 
 
-_function._bind(_new_tensor)
+_function._bind(Tensor)
 
 from autograd import ops as _ops  # noqa: E402  (ops need Tensor defined first)
 from autograd import engine as _engine  # noqa: E402
