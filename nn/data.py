@@ -188,6 +188,14 @@ def make_moons(
         X += src.normal(0, noise, X.shape)
         perm = src.permutation(n)
         return X[perm], y[perm]
+    return _shuffle_and_jitter(X, y, noise, src, recipe)
+
+
+def _shuffle_and_jitter(X: np.ndarray, y: np.ndarray, noise: float, src: "RandomSource",
+                        recipe: Optional[str]) -> Tuple[np.ndarray, np.ndarray]:
+    """Shuffle the rows and add N(0, noise²) to every coordinate — in scikit-learn's
+    call order for ``recipe == "sklearn"`` (bit-for-bit replay), else ours."""
+    n = len(X)
     if recipe == "sklearn":
         idx = np.arange(n)
         src.shuffle(idx)
@@ -231,15 +239,7 @@ def make_circles(
         np.column_stack([np.cos(t_in) * factor, np.sin(t_in) * factor]),
     ])
     y = np.concatenate([np.zeros(n_out), np.ones(n_in)]).reshape(-1, 1)
-    if recipe == "sklearn":
-        idx = np.arange(n)
-        src.shuffle(idx)
-        X, y = X[idx], y[idx]
-        X += src.normal(scale=noise, size=X.shape)
-        return X, y
-    perm = src.permutation(n)
-    X, y = X[perm], y[perm]
-    return X + noise * src.standard_normal(X.shape), y
+    return _shuffle_and_jitter(X, y, noise, src, recipe)
 
 
 _XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

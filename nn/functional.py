@@ -257,16 +257,17 @@ def _in_unit_interval(x: np.ndarray) -> bool:
     return bool(x.size == 0 or (x.min() >= 0 and x.max() <= 1))
 
 
+def _require_unit_interval(x: np.ndarray, op: str, what: str, hint: str = "") -> None:
+    if not _in_unit_interval(x):
+        raise ValueError(f"{op}: {what} must lie in [0, 1] (got min {x.min():.4g}, max {x.max():.4g}){hint}")
+
+
 def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """BCE on probabilities in [0, 1] (like torch.nn.BCELoss, logs clamped at −100)."""
     _check_reduction(reduction, "BCELoss")
     t = _target(target, input, "BCELoss")
-    if not _in_unit_interval(input.data):
-        raise ValueError(f"BCELoss: predictions must lie in [0, 1] (got min {input.data.min():.4g}, "
-                         f"max {input.data.max():.4g}); did you mean BCEWithLogitsLoss?")
-    if not _in_unit_interval(t.data):
-        raise ValueError(f"BCELoss: targets must lie in [0, 1] (got min {t.data.min():.4g}, "
-                         f"max {t.data.max():.4g})")
+    _require_unit_interval(input.data, "BCELoss", "predictions", "; did you mean BCEWithLogitsLoss?")
+    _require_unit_interval(t.data, "BCELoss", "targets")
     return BCELossOp.apply(input, t, reduction=reduction)
 
 
@@ -274,9 +275,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str 
     """BCE on logits z, computed stably from z (like torch.nn.BCEWithLogitsLoss)."""
     _check_reduction(reduction, "BCEWithLogitsLoss")
     t = _target(target, input, "BCEWithLogitsLoss")
-    if not _in_unit_interval(t.data):
-        raise ValueError(f"BCEWithLogitsLoss: targets must lie in [0, 1] (got min {t.data.min():.4g}, "
-                         f"max {t.data.max():.4g})")
+    _require_unit_interval(t.data, "BCEWithLogitsLoss", "targets")
     return BCEWithLogitsOp.apply(input, t, reduction=reduction)
 
 
