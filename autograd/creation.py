@@ -15,7 +15,8 @@ def _shape(shape: tuple) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def _rng(seed: int | None, rng: np.random.Generator | None) -> np.random.Generator:
+def make_rng(seed: int | None = None, rng: np.random.Generator | None = None) -> np.random.Generator:
+    """The generator to draw from: `rng` itself, or `np.random.default_rng(seed)`."""
     if rng is not None and seed is not None:
         raise ValueError("pass either seed= or rng=, not both")
     return rng if rng is not None else np.random.default_rng(seed)
@@ -34,14 +35,14 @@ def ones(*shape: int, dtype: Any = np.float64, requires_grad: bool = False) -> T
 def randn(*shape: int, seed: int | None = None, rng: np.random.Generator | None = None,
           dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from `np.random.default_rng(seed)` (or the given `rng`)."""
-    data = _rng(seed, rng).standard_normal(_shape(shape)).astype(dtype, copy=False)
+    data = make_rng(seed, rng).standard_normal(_shape(shape)).astype(dtype, copy=False)
     return Tensor(data, requires_grad=requires_grad)
 
 
 def rand(*shape: int, seed: int | None = None, rng: np.random.Generator | None = None,
          dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
     """Uniform samples on [0, 1)."""
-    data = _rng(seed, rng).random(_shape(shape)).astype(dtype, copy=False)
+    data = make_rng(seed, rng).random(_shape(shape)).astype(dtype, copy=False)
     return Tensor(data, requires_grad=requires_grad)
 
 

@@ -6,15 +6,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from autograd import Tensor, as_tensor
+from autograd.creation import make_rng
 from nn import functional as F
 from nn import init as init_
 from nn.module import Module, ModuleList, Parameter
-
-
-def _rng(seed: int | None, rng: np.random.Generator | None) -> np.random.Generator:
-    if rng is not None and seed is not None:
-        raise ValueError("pass either seed= or rng=, not both")
-    return rng if rng is not None else np.random.default_rng(seed)
 
 
 class Linear(Module):
@@ -29,7 +24,7 @@ class Linear(Module):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
                 raise ValueError(f"Linear: {label} must be a positive integer, got {n!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
-        r = _rng(seed, rng)
+        r = make_rng(seed, rng)
         w = init_.resolve(init, activation)((self.out_features, self.in_features), r)
         self.weight = Parameter(np.asarray(w, dtype=dtype))
         if bias:
@@ -118,7 +113,7 @@ class Dropout(Module):
         if not 0 <= p < 1:
             raise ValueError(f"Dropout: p must lie in [0, 1), got {p}")
         self.p = float(p)
-        self.rng = _rng(seed, rng)
+        self.rng = make_rng(seed, rng)
 
     def forward(self, x: Any) -> Tensor:
         x = as_tensor(x)
@@ -175,7 +170,7 @@ class MLP(Module):
             raise ValueError(f"MLP: {n_layers} layers ({sizes}) need {n_layers} activation names, "
                              f"got {len(activations)}: {list(activations)}")
         mods = [activation(a) for a in activations]
-        r = _rng(seed, rng)
+        r = make_rng(seed, rng)
         self.layer_sizes = sizes
         self.activation_names = ["identity" if a in ("linear", "none") else a for a in activations]
         self.layers = ModuleList(
