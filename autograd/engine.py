@@ -7,6 +7,8 @@ re-propagates a gradient left over from an earlier pass.
 """
 from __future__ import annotations
 
+import operator
+import sys
 from typing import Any, Callable
 
 import numpy as np
@@ -26,7 +28,7 @@ def toposort(root: Tensor, requires_grad_only: bool = True) -> list[Tensor]:
     """
     leaves: list[Tensor] = []
     made: list[Tensor] = []
-    seen = {id(root)}
+    seen = {root}  # tensors hash by identity (see backward)
     stack = [root]
     while stack:
         node = stack.pop()
@@ -36,15 +38,14 @@ def toposort(root: Tensor, requires_grad_only: bool = True) -> list[Tensor]:
             continue
         made.append(node)
         for parent in op.inputs:
-            if id(parent) not in seen and (parent.requires_grad or not requires_grad_only):
-                seen.add(id(parent))
+            if parent not in seen and (parent.requires_grad or not requires_grad_only):
+                seen.add(parent)
                 stack.append(parent)
     made.sort(key=_seq)
     return leaves + made
 
 
-def _seq(t: Tensor) -> int:
-    return t._op.seq
+_seq = operator.attrgetter("_op.seq")
 
 
 def _root_grad(root: Tensor, grad: Any) -> np.ndarray:
@@ -78,7 +79,6 @@ def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarr
     # Keyed by the tensors themselves: their hash is object identity, and distinct
     # live objects have distinct hashes, so Tensor.__eq__ is never consulted.
     pending: dict[Tensor, np.ndarray] = {root: g}
-    stored: set[int] = set()  # arrays already handed to some .grad in this pass
     pop, get = pending.pop, pending.get
     for node in reversed(order):
         g = pop(node, None)
@@ -89,12 +89,12 @@ def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarr
         op = node._op
         if node.grad is None:
             # A leaf's gradient must be its own writable array (users clip or scale it in
-            # place). Copy only when g is a read-only or borrowed view, or an array another
-            # node already holds (add hands one array to both inputs).
-            if op is None and (g.base is not None or id(g) in stored or not g.flags.writeable):
+            # place). Copy only when g is a read-only or borrowed view, or when anything
+            # besides this loop holds it (add hands one array to both inputs, and an
+            # intermediate's .grad may be that array): CPython's reference count tells.
+            if op is None and (g.base is not None or not g.flags.writeable or sys.getrefcount(g) > 2):
                 g = g.copy()
             node.grad = g
-            stored.add(id(g))
         else:
             node.grad = node.grad + g
         if op is None:
