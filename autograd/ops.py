@@ -426,7 +426,7 @@ class Sum(_Reduce):
     name, symbol = "sum", "Σ"
 
     def forward(self, a, axis=None, keepdims=False):
-        return np.sum(a, axis=self._setup(a, axis, keepdims), keepdims=keepdims)
+        return a.sum(axis=self._setup(a, axis, keepdims), keepdims=keepdims)
 
     def backward(self, g):
         return (_expand(g, self.axes, self.keepdims, self.shape),)
@@ -440,7 +440,8 @@ class Mean(_Reduce):
     def forward(self, a, axis=None, keepdims=False):
         axes = self._setup(a, axis, keepdims)
         self.n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
-        return np.mean(a, axis=axes, keepdims=keepdims)
+        # What np.mean computes (sum, then divide), without its Python-level wrapper.
+        return np.asarray(a.sum(axis=axes, keepdims=keepdims) / self.n)
 
     def backward(self, g):
         return (_expand(g / self.n, self.axes, self.keepdims, self.shape),)

@@ -24,6 +24,7 @@ class Linear(Module):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
                 raise ValueError(f"Linear: {label} must be a positive integer, got {n!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
+        self._label = f"Linear(in_features={self.in_features})"  # for error messages, built once
         r = make_rng(seed, rng)
         w = init_.resolve(init, activation)((self.out_features, self.in_features), r)
         self.weight = Parameter(np.asarray(w, dtype=dtype))
@@ -34,7 +35,7 @@ class Linear(Module):
             self.bias = None
 
     def forward(self, x: Any) -> Tensor:
-        return F.linear(x, self.weight, self.bias, layer=f"Linear(in_features={self.in_features})")
+        return F.linear(x, self.weight, self.bias, layer=self._label)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
