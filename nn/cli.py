@@ -147,8 +147,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.makedirs(out, exist_ok=True)
     seed = args.seed
     print(f"mlpgrad demo (seed {seed}): two moons, 2→16→8→1 ReLU/ReLU/sigmoid, BCE, SGD lr 0.1")
-    X, y = data.make_moons(500, noise=0.2, seed=seed)
-    X_tr, X_te, y_tr, y_te = data.train_test_split(X, y, test_size=0.2, seed=seed, stratify=True)
+    # seed 002's data and split, replayed exactly (its legacy RandomState recipe)
+    X, y = data.make_moons(500, noise=0.2, seed=seed, legacy="tutorial")
+    X_tr, X_te, y_tr, y_te = data.train_test_split(X, y, test_size=0.2, seed=seed, legacy="tutorial")
     scaler = data.Standardizer().fit(X_tr)
     X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
     model = nn.MLP([2, 16, 8, 1], activations=["relu", "relu", "sigmoid"], seed=seed)
