@@ -58,7 +58,9 @@ def _root_grad(root: Tensor, grad: Any) -> np.ndarray:
             raise RuntimeError(
                 f"backward: grad can be implied only for a one-element tensor, got shape {root.shape}; "
                 "pass grad= (an array of that shape) or call .sum() or .mean() first")
-        return np.ones_like(root.data)
+        g = np.empty(root.data.shape, root.data.dtype)   # np.ones_like is a Python wrapper
+        g.fill(1)
+        return g
     g = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
     if g.shape != root.shape:
         raise ValueError(f"backward: grad has shape {g.shape} but the tensor has shape {root.shape}; "

@@ -330,8 +330,10 @@ class Tanh(Function):
         return self.out
 
     def backward(self, g):
-        out = self.out
-        return (g * (1 - out * out),)
+        t = np.multiply(self.out, self.out, out=np.empty_like(self.out))  # one buffer: g · (1 − out²)
+        np.subtract(1.0, t, out=t)
+        t *= g
+        return (t,)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -359,8 +361,10 @@ class Sigmoid(Function):
         return self.out
 
     def backward(self, g):
-        out = self.out
-        return (g * (out * (1 - out)),)
+        t = np.subtract(1.0, self.out, out=np.empty_like(self.out))  # one buffer: g · out(1 − out)
+        t *= self.out
+        t *= g
+        return (t,)
 
 
 class ReLU(Function):

@@ -13,13 +13,17 @@ repeat runs a block of steps of every system in turn (rotating the order), so
 machine noise hits all of them alike, and reports the median time per step.
 Peak memory of one step (tracemalloc: NumPy buffers and Python objects) is
 measured for the large workloads, and a growth check compares the traced
-memory after N and after 2N steps.
+memory after N and after 2N steps. Minor page faults per step are counted for
+every system, and W3/W4 are also timed alone in a fresh process (see
+benchmarks/README.md, "Page faults"); `--malloc tuned` removes the allocator's
+page faults for all systems alike.
 
 BLAS threads are pinned to 1 (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS,
 MKL_NUM_THREADS, set below before NumPy is imported; `--threads` changes it)
 so that NumPy, mlpgrad and "torch 1 thread" compare like for like. "torch N
 threads" additionally runs PyTorch with one thread per available core (its
-default). The garbage collector stays on: its cost is part of what a user pays.
+default). The garbage collector stays on, but what exists before timing starts is
+frozen (gc.freeze) so that collections do not also walk torch's objects.
 """
 from __future__ import annotations
 

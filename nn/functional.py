@@ -36,15 +36,33 @@ class LinearOp(Function):
     def backward(self, g):
         x, w = self.x, self.w
         ins = self.inputs
-        gx = g @ w if ins[0].requires_grad else None
+        gx = None
+        if ins[0].requires_grad:
+            # one output feature: G W is an outer product, cheaper as a broadcast multiply than a GEMM
+            gx = g * w if w.shape[0] == 1 and g.ndim == 2 else g @ w
         if x.ndim == 2:
             gw = g.T @ x if ins[1].requires_grad else None
-            gb = g.sum(axis=0) if self.has_bias and ins[2].requires_grad else None
+            # column sums as a GEMV (1ᵀ G): much faster than g.sum(axis=0) for tall, narrow G
+            gb = _ones(g.shape[0], g.dtype) @ g if self.has_bias and ins[2].requires_grad else None
         else:  # fold leading batch axes into one
             g2, x2 = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
             gw = g2.T @ x2 if ins[1].requires_grad else None
             gb = g2.sum(axis=0) if self.has_bias and ins[2].requires_grad else None
         return (gx, gw, gb) if self.has_bias else (gx, gw)
+
+
+_ONES: dict = {}
+
+
+def _ones(n: int, dtype) -> np.ndarray:
+    """A cached read-only vector of n ones (for column sums as 1ᵀ G)."""
+    v = _ONES.get((n, dtype))
+    if v is None:
+        if len(_ONES) > 64:
+            _ONES.clear()
+        v = _ONES[(n, dtype)] = np.ones(n, dtype=dtype)
+        v.flags.writeable = False
+    return v
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None, layer: str | None = None) -> Tensor:

@@ -105,7 +105,7 @@ def test_graph_steps_writes_frames_and_html(tmp_path):
 
 
 def test_demo_runs_end_to_end(tmp_path):
-    r = run("demo", "--out", str(tmp_path), "--epochs", "300", timeout=300)
+    r = run("demo", "--out", str(tmp_path), "--epochs", "800", timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "test accuracy" in r.stdout and "PASS" in r.stdout
     for name in ("model.npz", "history.json", "gradient_check.txt", "loss.png", "decision_boundary.png"):
