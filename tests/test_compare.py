@@ -157,6 +157,9 @@ def _off_kinks(model, X) -> bool:
         if act.activation_name in ("relu", "leaky_relu") and np.min(np.abs(z.data)) < 1e-3:
             return False
         a = act(z)
+    if act.activation_name == "sigmoid":  # BCELoss clamps p(1 − p) at 1e-12 like torch; a − y does not
+        p = a.data
+        return float(np.min(p * (1 - p))) > 1e-10
     return True
 
 
