@@ -89,27 +89,46 @@ def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarr
         if on_grad is not None:
             on_grad(node, g)
         op = node._op
-        if node.grad is None:
-            # A leaf's gradient must be its own writable array (users clip or scale it in
-            # place). Copy only when g is a read-only or borrowed view, or when anything
-            # besides this loop holds it (add hands one array to both inputs, and an
-            # intermediate's .grad may be that array): CPython's reference count tells.
-            if op is None and (g.base is not None or not g.flags.writeable or sys.getrefcount(g) > 2):
-                g = g.copy()
-            node.grad = g
-        else:
-            node.grad = node.grad + g
         if op is None:
+            _accumulate_leaf(node, g)
             continue
-        for pos, (parent, pg) in enumerate(zip(op.inputs, op.backward(g))):
+        node.grad = g if node.grad is None else node.grad + g
+        grads = op.backward(g)
+        if op.elementwise:
+            # The one input requires grad (else the op was not recorded) and its
+            # gradient already has its shape and dtype: nothing to undo or cast.
+            parent, pg = op.inputs[0], grads[0]
+            if on_contribution is not None:
+                on_contribution(parent, op, 0, pg)
+            prev = get(parent)
+            pending[parent] = pg if prev is None else prev + pg
+            continue
+        pos = -1
+        for parent, pg in zip(op.inputs, grads):
+            pos += 1
             if pg is None or not parent.requires_grad:
                 continue
             data = parent.data
             if pg.shape != data.shape:
                 pg = unbroadcast(pg, data.shape, op.name)
-            if pg.dtype != data.dtype:
+            if pg.dtype is not data.dtype and pg.dtype != data.dtype:
                 pg = pg.astype(data.dtype)
             if on_contribution is not None:
                 on_contribution(parent, op, pos, pg)
             prev = get(parent)
             pending[parent] = pg if prev is None else prev + pg
+
+
+def _accumulate_leaf(leaf: Tensor, g: np.ndarray) -> None:
+    """Add a leaf's complete gradient for this pass into its `.grad`."""
+    if leaf.grad is not None:
+        leaf.grad = leaf.grad + g
+        return
+    # A leaf's gradient must be its own writable array (users clip or scale it in
+    # place). Copy only when g is a read-only or borrowed view, or when anything
+    # besides this pass holds it (add hands one array to both inputs, and an
+    # intermediate's .grad may be that array): CPython's reference count tells
+    # (here: the caller's variable, our argument, getrefcount's own argument).
+    if g.base is not None or not g.flags.writeable or sys.getrefcount(g) > 3:
+        g = g.copy()
+    leaf.grad = g

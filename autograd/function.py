@@ -28,6 +28,9 @@ class Function:
     name: ClassVar[str] = "function"
     symbol: ClassVar[str | None] = None   # short label for drawings, e.g. "+"
     arg_names: ClassVar[tuple[str, ...] | None] = None  # edge labels when order matters
+    # One input, and backward returns a gradient of its shape and dtype (unary
+    # elementwise ops): the engine then skips unbroadcast and the dtype cast.
+    elementwise: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -50,18 +53,27 @@ class Function:
         # The hot path of every op: _new_tensor is inlined and attributes set once.
         op = _object_new(cls)
         out = _object_new(_tensor_class)
-        out.data = op.forward(*[t.data for t in inputs], **params)
-        out.grad = out.name = None
-        state = STATE
-        if state.enabled:
+        if len(inputs) == 1:   # most ops: no argument list to build, and no kwargs when none
+            x = inputs[0]
+            out.data = op.forward(x.data, **params) if params else op.forward(x.data)
+            record = x.requires_grad
+        else:
+            out.data = op.forward(*[t.data for t in inputs], **params)
+            record = False
             for t in inputs:
                 if t.requires_grad:
-                    out.requires_grad = True
-                    op.inputs = inputs
-                    op.scope = state.scope
-                    op.seq = _next_seq()
-                    out._op = op
-                    return out
+                    record = True
+                    break
+        out.grad = out.name = None
+        if record:
+            state = STATE
+            if state.enabled:
+                out.requires_grad = True
+                op.inputs = inputs
+                op.scope = state.scope
+                op.seq = _next_seq()
+                out._op = op
+                return out
         out.requires_grad = False
         out._op = None
         return out

@@ -162,6 +162,7 @@ class Pow(_Binary):
 class PowScalar(Function):
     """a ** p for a Python number p;  d/da = p·a^(p−1)."""
     __slots__ = ("a", "p")
+    elementwise = True
     name, symbol = "pow_scalar", "^"
 
     def forward(self, a, exponent):
@@ -226,10 +227,127 @@ class MatMul(Function):
         return ga, gb
 
 
+# -- with a Python number: c is a constant parameter, not a node of the graph ---------------
+_CONSTANTS: dict[tuple[float, np.dtype], np.ndarray] = {}
+
+
+def constant(c: float, dtype: np.dtype) -> np.ndarray:
+    """The number c as a cached read-only 0-d array of `dtype` (a weak scalar: float32 stays float32).
+
+    NumPy's ufuncs take a 0-d array about 170 ns faster than a Python float, and
+    a 0-d array of the tensor's dtype rounds c as NumPy rounds a weak scalar.
+    Zero is never cached: 0.0 == -0.0 would share an entry, and the sign matters.
+    """
+    key = (c, dtype)
+    arr = _CONSTANTS.get(key)
+    if arr is None or c == 0:
+        if len(_CONSTANTS) >= 1024:
+            _CONSTANTS.clear()
+        arr = np.asarray(c, dtype)
+        arr.flags.writeable = False
+        if c != 0:
+            _CONSTANTS[key] = arr
+    return arr
+
+
+def one(dtype: np.dtype) -> np.ndarray:
+    """1 as a cached 0-d array of `dtype` (for 1 − x in derivatives)."""
+    return constant(1, dtype)
+
+
+class _ScalarOp(Function):
+    __slots__ = ("c",)
+    elementwise = True
+
+    def params(self):
+        return {"c": self.c.item()}
+
+
+class AddScalar(_ScalarOp):
+    """a + c (or c + a) for a number c;  d/da = 1."""
+    __slots__ = ()
+    name, symbol = "add_scalar", "+"
+
+    def forward(self, a, c):
+        self.c = c = constant(c, a.dtype)
+        return a + c
+
+    def backward(self, g):
+        return (g,)
+
+
+class SubScalar(_ScalarOp):
+    """a − c for a number c;  d/da = 1."""
+    __slots__ = ()
+    name, symbol = "sub_scalar", "−"
+
+    def forward(self, a, c):
+        self.c = c = constant(c, a.dtype)
+        return a - c
+
+    def backward(self, g):
+        return (g,)
+
+
+class RSubScalar(_ScalarOp):
+    """c − a for a number c;  d/da = −1."""
+    __slots__ = ()
+    name, symbol = "rsub_scalar", "−"
+
+    def forward(self, a, c):
+        self.c = c = constant(c, a.dtype)
+        return c - a
+
+    def backward(self, g):
+        return (-g,)
+
+
+class MulScalar(_ScalarOp):
+    """a · c (or c · a) for a number c;  d/da = c."""
+    __slots__ = ()
+    name, symbol = "mul_scalar", "×"
+
+    def forward(self, a, c):
+        self.c = c = constant(c, a.dtype)
+        return a * c
+
+    def backward(self, g):
+        return (g * self.c,)
+
+
+class DivScalar(_ScalarOp):
+    """a / c for a number c;  d/da = 1/c."""
+    __slots__ = ()
+    name, symbol = "div_scalar", "÷"
+
+    def forward(self, a, c):
+        self.c = c = constant(c, a.dtype)
+        return a / c
+
+    def backward(self, g):
+        return (g / self.c,)
+
+
+class RDivScalar(_ScalarOp):
+    """c / a for a number c;  d/da = −c/a² = −out/a."""
+    __slots__ = ("a", "out")
+    name, symbol = "rdiv_scalar", "÷"
+
+    def forward(self, a, c):
+        self.c = c = constant(c, a.dtype)
+        self.a = a
+        self.out = c / a
+        return self.out
+
+    def backward(self, g):
+        return (-(g / self.a) * self.out,)
+
+
 # -- unary elementwise ---------------------------------------------------------------
 class Neg(Function):
     """−a;  d/da = −1."""
     __slots__ = ()
+    elementwise = True
     name, symbol = "neg", "−"
 
     def forward(self, a):
@@ -242,6 +360,7 @@ class Neg(Function):
 class Exp(Function):
     """exp(a);  d/da = exp(a)."""
     __slots__ = ("out",)
+    elementwise = True
     name = "exp"
 
     def forward(self, a):
@@ -255,6 +374,7 @@ class Exp(Function):
 class Log(Function):
     """ln(a) for a ≥ 0 (ln 0 = −inf);  d/da = 1/a."""
     __slots__ = ("a",)
+    elementwise = True
     name = "log"
 
     def forward(self, a):
@@ -270,6 +390,7 @@ class Log(Function):
 class Sqrt(Function):
     """√a for a ≥ 0;  d/da = 1 / (2√a)."""
     __slots__ = ("out",)
+    elementwise = True
     name = "sqrt"
 
     def forward(self, a):
@@ -284,6 +405,7 @@ class Sqrt(Function):
 class Abs(Function):
     """|a|;  d/da = sign(a), with abs'(0) = 0."""
     __slots__ = ("a",)
+    elementwise = True
     name = "abs"
 
     def forward(self, a):
@@ -297,6 +419,7 @@ class Abs(Function):
 class Sin(Function):
     """sin(a);  d/da = cos(a)."""
     __slots__ = ("a",)
+    elementwise = True
     name = "sin"
 
     def forward(self, a):
@@ -310,6 +433,7 @@ class Sin(Function):
 class Cos(Function):
     """cos(a);  d/da = −sin(a)."""
     __slots__ = ("a",)
+    elementwise = True
     name = "cos"
 
     def forward(self, a):
@@ -323,6 +447,7 @@ class Cos(Function):
 class Tanh(Function):
     """tanh(a);  d/da = 1 − tanh²(a)."""
     __slots__ = ("out",)
+    elementwise = True
     name = "tanh"
 
     def forward(self, a):
@@ -330,8 +455,8 @@ class Tanh(Function):
         return self.out
 
     def backward(self, g):
-        t = np.multiply(self.out, self.out, out=np.empty_like(self.out))  # one buffer: g · (1 − out²)
-        np.subtract(1.0, t, out=t)
+        out = self.out
+        t = one(out.dtype) - out * out
         t *= g
         return (t,)
 
@@ -347,13 +472,14 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     t = np.negative(x, out=np.empty_like(x))  # out= keeps 0-d inputs arrays
     with np.errstate(over="ignore"):
         np.exp(t, out=t)
-    t += 1
+    t += one(t.dtype)
     return np.reciprocal(t, out=t)
 
 
 class Sigmoid(Function):
     """σ(a) = 1/(1 + e^(−a));  d/da = σ(a)(1 − σ(a))."""
     __slots__ = ("out",)
+    elementwise = True
     name = "sigmoid"
 
     def forward(self, a):
@@ -361,8 +487,9 @@ class Sigmoid(Function):
         return self.out
 
     def backward(self, g):
-        t = np.subtract(1.0, self.out, out=np.empty_like(self.out))  # one buffer: g · out(1 − out)
-        t *= self.out
+        out = self.out
+        t = one(out.dtype) - out   # one buffer: g · out(1 − out)
+        t *= out
         t *= g
         return (t,)
 
@@ -370,6 +497,7 @@ class Sigmoid(Function):
 class ReLU(Function):
     """max(a, 0);  d/da = 1 where a > 0, else 0 (relu'(0) = 0)."""
     __slots__ = ("out",)
+    elementwise = True
     name = "relu"
 
     def forward(self, a):
@@ -383,6 +511,7 @@ class ReLU(Function):
 class LeakyReLU(Function):
     """a if a > 0 else s·a;  d/da = 1 where a > 0, else s."""
     __slots__ = ("a", "slope")
+    elementwise = True
     name = "leaky_relu"
 
     def forward(self, a, negative_slope=0.01):
@@ -399,6 +528,7 @@ class LeakyReLU(Function):
 class Clip(Function):
     """min(max(a, lo), hi);  d/da = 1 where lo ≤ a ≤ hi, else 0."""
     __slots__ = ("a", "lo", "hi")
+    elementwise = True
     name = "clip"
 
     def forward(self, a, lo=None, hi=None):

@@ -15,6 +15,8 @@ from autograd import function as _function
 ArrayLike = Any
 Axis = int | tuple[int, ...] | None
 
+# Python numbers (not bool, not NumPy scalars) that the *_scalar ops take as parameters.
+_NUMBERS = (float, int)
 _REJECTED_KINDS = {"O": "object", "U": "str", "S": "bytes", "c": "complex", "V": "void"}
 
 
@@ -146,28 +148,46 @@ class Tensor:
         return f"Tensor({body}{extra})"
 
     # -- arithmetic -------------------------------------------------------
+    # A Python number operand becomes a parameter of a *_scalar op rather than a
+    # constant node: one node fewer, and no conversion to a Tensor.
     def __add__(self, other: ArrayLike) -> "Tensor":
+        if type(other) in _NUMBERS and self.data.dtype.kind == "f":
+            return _ops.AddScalar.apply(self, c=other)
         return _ops.Add.apply(self, _coerce(other, self))
 
     def __radd__(self, other: ArrayLike) -> "Tensor":
+        if type(other) in _NUMBERS and self.data.dtype.kind == "f":
+            return _ops.AddScalar.apply(self, c=other)
         return _ops.Add.apply(_coerce(other, self), self)
 
     def __sub__(self, other: ArrayLike) -> "Tensor":
+        if type(other) in _NUMBERS and self.data.dtype.kind == "f":
+            return _ops.SubScalar.apply(self, c=other)
         return _ops.Sub.apply(self, _coerce(other, self))
 
     def __rsub__(self, other: ArrayLike) -> "Tensor":
+        if type(other) in _NUMBERS and self.data.dtype.kind == "f":
+            return _ops.RSubScalar.apply(self, c=other)
         return _ops.Sub.apply(_coerce(other, self), self)
 
     def __mul__(self, other: ArrayLike) -> "Tensor":
+        if type(other) in _NUMBERS and self.data.dtype.kind == "f":
+            return _ops.MulScalar.apply(self, c=other)
         return _ops.Mul.apply(self, _coerce(other, self))
 
     def __rmul__(self, other: ArrayLike) -> "Tensor":
+        if type(other) in _NUMBERS and self.data.dtype.kind == "f":
+            return _ops.MulScalar.apply(self, c=other)
         return _ops.Mul.apply(_coerce(other, self), self)
 
     def __truediv__(self, other: ArrayLike) -> "Tensor":
+        if type(other) in _NUMBERS and self.data.dtype.kind == "f":
+            return _ops.DivScalar.apply(self, c=other)
         return _ops.Div.apply(self, _coerce(other, self))
 
     def __rtruediv__(self, other: ArrayLike) -> "Tensor":
+        if type(other) in _NUMBERS and self.data.dtype.kind == "f":
+            return _ops.RDivScalar.apply(self, c=other)
         return _ops.Div.apply(_coerce(other, self), self)
 
     def __pow__(self, other: ArrayLike) -> "Tensor":
