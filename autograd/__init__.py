@@ -13,6 +13,9 @@ from autograd.engine import backward, toposort
 from autograd.creation import concatenate, ones, rand, randn, stack, where, zeros
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
 from autograd import ops
+from autograd.allocator import tune_allocator, _tune_on_import
+
+_tune_on_import()   # keep freed memory for the next step (MLPGRAD_MALLOC=default opts out)
 
 
 def draw_graph(root, *args, **kwargs):
@@ -32,4 +35,5 @@ __all__ = [
     "no_grad", "enable_grad", "is_grad_enabled", "scope",
     "zeros", "ones", "randn", "rand", "concatenate", "stack", "where",
     "gradcheck", "numerical_grad", "GradcheckError", "draw_graph", "trace_backward", "ops",
+    "tune_allocator",
 ]

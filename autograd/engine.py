@@ -1,4 +1,11 @@
-"""The backward pass: one iterative topological sort and one reverse sweep.
+"""The backward pass: op outputs in decreasing recording order, then the leaves.
+
+Every op gets a sequence number when it is recorded, and an op's inputs exist
+before it; so visiting op outputs from the highest sequence number down
+reaches each node only after every op that uses it (no recursive walk: a
+chain of a million ops is fine). The backward sweep keeps the nodes waiting
+for their gradient in a heap keyed by that number; `toposort` orders a graph
+by the same number for drawings and traces.
 
 Gradients of this pass live in a local buffer keyed by node identity; only
 when a node's gradient is complete is it added into `.grad`. So a second
@@ -7,6 +14,7 @@ re-propagates a gradient left over from an earlier pass.
 """
 from __future__ import annotations
 
+import heapq
 import operator
 import sys
 from typing import Any, Callable
@@ -20,13 +28,11 @@ from autograd.tensor import Tensor
 def toposort(root: Tensor, requires_grad_only: bool = True) -> list[Tensor]:
     """Nodes reachable from `root`, every input before the nodes that use it.
 
-    One iterative sweep collects the reachable nodes (a chain of a million ops
-    needs no recursion); op outputs are then ordered by their op's recording
-    sequence number, which is topological because an op's inputs exist before
-    it. Leaves come first. With `requires_grad_only`, only nodes that need a
-    gradient.
+    Op outputs are ordered by their op's sequence number; leaves come first,
+    in the reverse of the order in which `backward` reaches them, so
+    `reversed(toposort(root))` is exactly the order of the backward pass.
+    With `requires_grad_only`, only nodes that need a gradient.
     """
-    leaves: list[Tensor] = []
     made: list[Tensor] = []
     seen = {root}  # tensors hash by identity (see backward)
     stack = [root]
@@ -34,7 +40,6 @@ def toposort(root: Tensor, requires_grad_only: bool = True) -> list[Tensor]:
         node = stack.pop()
         op = node._op
         if op is None:
-            leaves.append(node)
             continue
         made.append(node)
         for parent in op.inputs:
@@ -42,7 +47,12 @@ def toposort(root: Tensor, requires_grad_only: bool = True) -> list[Tensor]:
                 seen.add(parent)
                 stack.append(parent)
     made.sort(key=_seq)
-    return leaves + made
+    leaves: dict[Tensor, None] = {} if made else {root: None}
+    for node in reversed(made):
+        for parent in node._op.inputs:
+            if parent._op is None and parent in seen:
+                leaves[parent] = None
+    return list(reversed(leaves)) + made
 
 
 _seq = operator.attrgetter("_op.seq")
@@ -76,35 +86,41 @@ def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarr
     complete, and `on_contribution(parent, op, position, g)` for each gradient
     an op sends to one of its inputs (`trace_backward` records the pass with them).
     """
-    g = _root_grad(root, grad)
-    order = toposort(root)
     # Keyed by the tensors themselves: their hash is object identity, and distinct
     # live objects have distinct hashes, so Tensor.__eq__ is never consulted.
-    pending: dict[Tensor, np.ndarray] = {root: g}
-    pop, get = pending.pop, pending.get
-    for node in reversed(order):
-        g = pop(node, None)
-        if g is None:
-            continue
+    pending: dict[Tensor, np.ndarray] = {root: _root_grad(root, grad)}
+    get = pending.get
+    if root._op is None:   # a leaf: its gradient is the seed itself
+        leaves, heap = [root], []
+    else:
+        leaves = []                     # in the order they first receive a gradient
+        heap = [(-root._op.seq, root)]  # op outputs waiting, highest sequence number first
+    push, popmin = heapq.heappush, heapq.heappop
+    while heap:
+        node = popmin(heap)[1]
+        g = pending.pop(node)
         if on_grad is not None:
             on_grad(node, g)
-        op = node._op
-        if op is None:
-            _accumulate_leaf(node, g)
-            continue
         node.grad = g if node.grad is None else node.grad + g
-        grads = op.backward(g)
+        op = node._op
         if op.elementwise:
             # The one input requires grad (else the op was not recorded) and its
             # gradient already has its shape and dtype: nothing to undo or cast.
-            parent, pg = op.inputs[0], grads[0]
+            parent, pg = op.inputs[0], op.backward(g)[0]
             if on_contribution is not None:
                 on_contribution(parent, op, 0, pg)
             prev = get(parent)
-            pending[parent] = pg if prev is None else prev + pg
+            if prev is not None:
+                pending[parent] = prev + pg
+                continue
+            pending[parent] = pg
+            if parent._op is None:
+                leaves.append(parent)
+            else:
+                push(heap, (-parent._op.seq, parent))
             continue
         pos = -1
-        for parent, pg in zip(op.inputs, grads):
+        for parent, pg in zip(op.inputs, op.backward(g)):
             pos += 1
             if pg is None or not parent.requires_grad:
                 continue
@@ -116,19 +132,27 @@ def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarr
             if on_contribution is not None:
                 on_contribution(parent, op, pos, pg)
             prev = get(parent)
-            pending[parent] = pg if prev is None else prev + pg
-
-
-def _accumulate_leaf(leaf: Tensor, g: np.ndarray) -> None:
-    """Add a leaf's complete gradient for this pass into its `.grad`."""
-    if leaf.grad is not None:
-        leaf.grad = leaf.grad + g
-        return
-    # A leaf's gradient must be its own writable array (users clip or scale it in
-    # place). Copy only when g is a read-only or borrowed view, or when anything
-    # besides this pass holds it (add hands one array to both inputs, and an
-    # intermediate's .grad may be that array): CPython's reference count tells
-    # (here: the caller's variable, our argument, getrefcount's own argument).
-    if g.base is not None or not g.flags.writeable or sys.getrefcount(g) > 3:
-        g = g.copy()
-    leaf.grad = g
+            if prev is not None:
+                pending[parent] = prev + pg
+                continue
+            pending[parent] = pg
+            if parent._op is None:
+                leaves.append(parent)
+            else:
+                push(heap, (-parent._op.seq, parent))
+    pg = prev = None   # release the sweep's last references (the refcount test below)
+    for leaf in leaves:
+        g = pending.pop(leaf)
+        if on_grad is not None:
+            on_grad(leaf, g)
+        if leaf.grad is not None:
+            leaf.grad = leaf.grad + g
+        # A leaf's gradient must be its own writable array (users clip or scale it in
+        # place). Copy only when g is a read-only or borrowed view, or when anything
+        # besides this pass holds it (add hands one array to both inputs, and an
+        # intermediate's .grad may be that array): CPython's reference count tells
+        # (here: our variable and getrefcount's own argument).
+        elif g.base is None and g.flags.writeable and sys.getrefcount(g) <= 2:
+            leaf.grad = g
+        else:
+            leaf.grad = g.copy()

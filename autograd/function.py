@@ -53,10 +53,15 @@ class Function:
         # The hot path of every op: _new_tensor is inlined and attributes set once.
         op = _object_new(cls)
         out = _object_new(_tensor_class)
-        if len(inputs) == 1:   # most ops: no argument list to build, and no kwargs when none
+        n = len(inputs)
+        if n == 1:   # the common arities: no argument list to build, and no kwargs when none
             x = inputs[0]
             out.data = op.forward(x.data, **params) if params else op.forward(x.data)
             record = x.requires_grad
+        elif n == 2:
+            x, y = inputs
+            out.data = op.forward(x.data, y.data, **params) if params else op.forward(x.data, y.data)
+            record = x.requires_grad or y.requires_grad
         else:
             out.data = op.forward(*[t.data for t in inputs], **params)
             record = False

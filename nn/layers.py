@@ -35,7 +35,7 @@ class Linear(Module):
             self.bias = None
 
     def forward(self, x: Any) -> Tensor:
-        return F.linear(x, self.weight, self.bias, layer=self._label)
+        return F.linear(x, self.weight, self.bias, self._label)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
@@ -44,26 +44,28 @@ class Linear(Module):
         return f"Linear({self.in_features}→{self.out_features})"
 
 
-class _Activation(Module):
-    activation_name = ""
-
-    def forward(self, x: Any) -> Tensor:
-        return getattr(as_tensor(x), self.activation_name)()
-
-
-class ReLU(_Activation):
+class ReLU(Module):
     """max(x, 0)."""
     activation_name = "relu"
 
+    def forward(self, x: Any) -> Tensor:
+        return as_tensor(x).relu()
 
-class Tanh(_Activation):
+
+class Tanh(Module):
     """tanh(x)."""
     activation_name = "tanh"
 
+    def forward(self, x: Any) -> Tensor:
+        return as_tensor(x).tanh()
 
-class Sigmoid(_Activation):
+
+class Sigmoid(Module):
     """1 / (1 + e^(−x))."""
     activation_name = "sigmoid"
+
+    def forward(self, x: Any) -> Tensor:
+        return as_tensor(x).sigmoid()
 
 
 class Identity(Module):
@@ -183,7 +185,9 @@ class MLP(Module):
 
     def forward(self, x: Any) -> Tensor:
         for layer, act in zip(self.layers, self.activation_modules):
-            x = act(layer(x))
+            x = layer(x)
+            if type(act) is not Identity:   # an identity output layer records nothing: skip the call
+                x = act(x)
         return x
 
     def config(self) -> dict:

@@ -17,7 +17,7 @@ class _Loss(Module):
         self.reduction = reduction
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return type(self).fn(input, target, reduction=self.reduction)
+        return type(self).fn(input, target, self.reduction)
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""

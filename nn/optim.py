@@ -11,7 +11,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from autograd import Tensor, no_grad
+from autograd import Tensor
+from autograd.ops import constant
 
 
 class Optimizer:
@@ -44,10 +45,10 @@ class Optimizer:
     def step(self) -> None:
         """Apply one update to every parameter that has a gradient."""
         self.step_count += 1
-        with no_grad():
-            for p, state in zip(self.params, self.state):
-                if p.grad is not None:
-                    self._update(p.data, p.grad, state)
+        # The updates work on the arrays (.data) in place, so no graph can be recorded.
+        for p, state in zip(self.params, self.state):
+            if p.grad is not None:
+                self._update(p.data, p.grad, state)
 
     def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -82,6 +83,18 @@ class SGD(Optimizer):
             raise ValueError("SGD: nesterov needs momentum > 0 and dampening = 0")
         super().__init__(params, lr, momentum=momentum, nesterov=nesterov,
                          weight_decay=weight_decay, dampening=dampening)
+
+    def step(self) -> None:
+        h = self.hyper
+        if h["momentum"] or h["weight_decay"]:
+            return super().step()
+        self.step_count += 1
+        lr = self.lr
+        for p in self.params:   # plain SGD, the common case: w ← w − lr·g, one pass per tensor
+            g = p.grad
+            if g is not None:
+                w = p.data
+                w -= constant(lr, w.dtype) * g
 
     def _update(self, w, g, state):
         h = self.hyper
