@@ -106,7 +106,7 @@ def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarr
         if op.elementwise:
             # The one input requires grad (else the op was not recorded) and its
             # gradient already has its shape and dtype: nothing to undo or cast.
-            parent, pg = op.inputs[0], op.backward(g)[0]
+            parent, pg = op._inputs, op.backward(g)[0]
             if on_contribution is not None:
                 on_contribution(parent, op, 0, pg)
             prev = get(parent)
@@ -119,16 +119,18 @@ def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarr
             else:
                 push(heap, (-parent._op.seq, parent))
             continue
+        exact = op.exact_grads
         pos = -1
-        for parent, pg in zip(op.inputs, op.backward(g)):
+        for parent, pg in zip(op._inputs, op.backward(g)):
             pos += 1
             if pg is None or not parent.requires_grad:
                 continue
-            data = parent.data
-            if pg.shape != data.shape:
-                pg = unbroadcast(pg, data.shape, op.name)
-            if pg.dtype is not data.dtype and pg.dtype != data.dtype:
-                pg = pg.astype(data.dtype)
+            if not exact:
+                data = parent.data
+                if pg.shape != data.shape:
+                    pg = unbroadcast(pg, data.shape, op.name)
+                if pg.dtype is not data.dtype and pg.dtype != data.dtype:
+                    pg = pg.astype(data.dtype)
             if on_contribution is not None:
                 on_contribution(parent, op, pos, pg)
             prev = get(parent)

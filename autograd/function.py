@@ -24,18 +24,31 @@ class Function:
 
     # seq: recording order. An op's inputs always existed before it, so sorting
     # ops by seq is a topological order (the engine needs no recursive walk).
-    __slots__ = ("inputs", "scope", "seq")
+    # _inputs: the input tensors as a tuple, or for elementwise ops the one input itself
+    # (one object fewer per op for the garbage collector to scan; `inputs` hides the
+    # difference).
+    __slots__ = ("_inputs", "scope", "seq")
     name: ClassVar[str] = "function"
     symbol: ClassVar[str | None] = None   # short label for drawings, e.g. "+"
     arg_names: ClassVar[tuple[str, ...] | None] = None  # edge labels when order matters
-    # One input, and backward returns a gradient of its shape and dtype (unary
-    # elementwise ops): the engine then skips unbroadcast and the dtype cast.
+    # backward returns, for every input, a gradient of exactly its shape and dtype
+    # (or None): the engine then skips unbroadcast and the dtype cast.
+    exact_grads: ClassVar[bool] = False
+    # One input (which requires grad whenever the op is recorded) and exact_grads:
+    # unary elementwise ops, for which the engine takes a shorter path.
     elementwise: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if cls.elementwise:
+            cls.exact_grads = True
         if "name" in cls.__dict__:
             REGISTRY[cls.name] = cls
+
+    @property
+    def inputs(self) -> tuple["Tensor", ...]:
+        """The tensors this op was applied to, in argument order."""
+        return (self._inputs,) if self.elementwise else self._inputs
 
     def forward(self, *arrays: np.ndarray, **params: Any) -> np.ndarray:
         raise NotImplementedError
@@ -62,6 +75,10 @@ class Function:
             x, y = inputs
             out.data = op.forward(x.data, y.data, **params) if params else op.forward(x.data, y.data)
             record = x.requires_grad or y.requires_grad
+        elif n == 3:  # the linear layer: x, W, b
+            x, y, z = inputs
+            out.data = op.forward(x.data, y.data, z.data, **params)
+            record = x.requires_grad or y.requires_grad or z.requires_grad
         else:
             out.data = op.forward(*[t.data for t in inputs], **params)
             record = False
@@ -74,7 +91,7 @@ class Function:
             state = STATE
             if state.enabled:
                 out.requires_grad = True
-                op.inputs = inputs
+                op._inputs = inputs[0] if cls.elementwise else inputs
                 op.scope = state.scope
                 op.seq = _next_seq()
                 out._op = op

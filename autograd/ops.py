@@ -9,6 +9,7 @@ ties in max/min share the gradient evenly (as `torch.amax`).
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -238,23 +239,28 @@ def constant(c: float, dtype: np.dtype) -> np.ndarray:
 
     NumPy's ufuncs take a 0-d array about 170 ns faster than a Python float, and
     a 0-d array of the tensor's dtype rounds c as NumPy rounds a weak scalar.
-    Zero is never cached: 0.0 == -0.0 would share an entry, and the sign matters.
     """
+    if c == 0 and math.copysign(1.0, c) < 0:   # −0.0 == 0.0 would share a key: never cached
+        return np.asarray(c, dtype)
     key = (c, dtype)
     arr = _CONSTANTS.get(key)
-    if arr is None or c == 0:
+    if arr is None:
         if len(_CONSTANTS) >= 1024:
             _CONSTANTS.clear()
-        arr = np.asarray(c, dtype)
+        arr = _CONSTANTS[key] = np.asarray(c, dtype)
         arr.flags.writeable = False
-        if c != 0:
-            _CONSTANTS[key] = arr
     return arr
+
+
+_ONE: dict[np.dtype, np.ndarray] = {}
 
 
 def one(dtype: np.dtype) -> np.ndarray:
     """1 as a cached 0-d array of `dtype` (for 1 − x in derivatives)."""
-    return constant(1, dtype)
+    c = _ONE.get(dtype)
+    if c is None:
+        c = _ONE[dtype] = constant(1, dtype)
+    return c
 
 
 class _ScalarOp(Function):

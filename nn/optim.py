@@ -89,12 +89,14 @@ class SGD(Optimizer):
         if h["momentum"] or h["weight_decay"]:
             return super().step()
         self.step_count += 1
-        lr = self.lr
-        for p in self.params:   # plain SGD, the common case: w ← w − lr·g, one pass per tensor
+        lr = None   # the learning rate as a 0-d array of the parameters' dtype
+        for p in self.params:   # plain SGD, the common case: w ← w − lr·g
             g = p.grad
             if g is not None:
                 w = p.data
-                w -= constant(lr, w.dtype) * g
+                if lr is None or lr.dtype is not w.dtype:
+                    lr = constant(self.lr, w.dtype)
+                w -= lr * g
 
     def _update(self, w, g, state):
         h = self.hyper
