@@ -79,12 +79,15 @@ def _root_grad(root: Tensor, grad: Any) -> np.ndarray:
 
 
 def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarray], None] | None = None,
-             on_contribution: Callable[[Tensor, Any, int, np.ndarray], None] | None = None) -> None:
+             on_contribution: Callable[[Tensor, Any, int, np.ndarray], None] | None = None,
+             retain_grads: bool = True) -> None:
     """Add d(root)/d(node) · grad into `.grad` of every node that requires grad.
 
-    `on_grad(node, g)` is called when a node's gradient for this pass is
-    complete, and `on_contribution(parent, op, position, g)` for each gradient
-    an op sends to one of its inputs (`trace_backward` records the pass with them).
+    With `retain_grads=False`, only leaves: intermediate gradients are dropped
+    once propagated. `on_grad(node, g)` is called when a node's gradient for this
+    pass is complete, and `on_contribution(parent, op, position, g)` for each
+    gradient an op sends to one of its inputs (`trace_backward` records the pass
+    with them).
     """
     # Keyed by the tensors themselves: their hash is object identity, and distinct
     # live objects have distinct hashes, so Tensor.__eq__ is never consulted.
@@ -101,7 +104,8 @@ def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarr
         g = pending.pop(node)
         if on_grad is not None:
             on_grad(node, g)
-        node.grad = g if node.grad is None else node.grad + g
+        if retain_grads:
+            node.grad = g if node.grad is None else node.grad + g
         op = node._op
         if op.elementwise:
             # The one input requires grad (else the op was not recorded) and its

@@ -112,13 +112,15 @@ class Tensor:
         """Forget the accumulated gradient (set `.grad` to None, like PyTorch)."""
         self.grad = None
 
-    def backward(self, grad: ArrayLike | None = None) -> None:
+    def backward(self, grad: ArrayLike | None = None, retain_grads: bool = True) -> None:
         """Backpropagate from this tensor, adding d(self)/d(node) into every `.grad`.
 
         `grad` is the upstream gradient (same shape as self); it may be omitted
-        only for a one-element tensor, where it is 1.
+        only for a one-element tensor, where it is 1. With `retain_grads=False`
+        only leaves get `.grad` (PyTorch's default): each intermediate gradient
+        is freed as soon as it has been used, which lowers a step's peak memory.
         """
-        _engine.backward(self, grad)
+        _engine.backward(self, grad, retain_grads=retain_grads)
 
     def __float__(self) -> float:
         return float(self.item())

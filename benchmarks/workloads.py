@@ -158,8 +158,14 @@ class Runner:
 
 
 def make_runner(system: str, wl: MLPWorkload | ChainWorkload) -> Runner:
-    """A fresh runner (fresh weights) for `system` on workload `wl`."""
+    """A fresh runner (fresh weights) for `system` on workload `wl`.
+
+    "mlpgrad-lean" is mlpgrad with `loss.backward(retain_grads=False)` (only the
+    parameters keep `.grad`, as in `nn.fit`); it is measured for memory only.
+    """
     base = system[:5] if system.startswith("torch") else system
+    if base == "mlpgrad-lean":
+        return _mlpgrad_runner(wl, retain_grads=False)
     builders = {"numpy": _numpy_runner, "mlpgrad": _mlpgrad_runner, "torch": _torch_runner}
     if base not in builders:
         raise ValueError(f"unknown system {system!r}; expected one of {SYSTEMS}")
@@ -182,7 +188,7 @@ def _numpy_runner(wl) -> Runner:
 _MLPGRAD_LOSSES = {"bce": "BCELoss", "mse": "MSELoss", "ce": "CrossEntropyLoss"}
 
 
-def _mlpgrad_runner(wl) -> Runner:
+def _mlpgrad_runner(wl, retain_grads: bool = True) -> Runner:
     import nn
     from autograd import Tensor
 
@@ -214,7 +220,7 @@ def _mlpgrad_runner(wl) -> Runner:
     def step():
         opt.zero_grad()
         loss = loss_fn(model(Xt), yt)
-        loss.backward()
+        loss.backward(retain_grads=retain_grads)
         opt.step()
 
     def params():

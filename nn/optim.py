@@ -96,7 +96,7 @@ class SGD(Optimizer):
                 w = p.data
                 if lr is None or lr.dtype is not w.dtype:
                     lr = constant(self.lr, w.dtype)
-                w -= lr * g
+                _subtract_scaled(w, lr, g)
 
     def _update(self, w, g, state):
         h = self.hyper
@@ -111,6 +111,19 @@ class SGD(Optimizer):
                 buf += (1 - h["dampening"]) * d
             d = d + mu * buf if h["nesterov"] else buf
         w -= self.lr * d
+
+
+_CHUNK = 1 << 16   # elements per pass of _subtract_scaled (512 KiB in float64)
+
+
+def _subtract_scaled(w: np.ndarray, lr: np.ndarray, g: np.ndarray) -> None:
+    """w −= lr·g in place, with a temporary of at most _CHUNK elements (no full-size lr·g)."""
+    if w.size <= _CHUNK or w.ndim == 0 or not (w.flags.c_contiguous and g.flags.c_contiguous):
+        w -= lr * g
+        return
+    wf, gf = w.reshape(-1), g.reshape(-1)
+    for i in range(0, wf.size, _CHUNK):
+        wf[i:i + _CHUNK] -= lr * gf[i:i + _CHUNK]
 
 
 class Adam(Optimizer):

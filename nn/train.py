@@ -215,7 +215,7 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Optimizer, epochs: 
                     raise FloatingPointError(
                         f"fit: loss became {value} at epoch {epoch}, step {step}; the model keeps its last "
                         "finite weights. Try a smaller learning rate or standardised inputs.")
-                out.backward()
+                out.backward(retain_grads=False)   # nobody looks at intermediate gradients here
                 for p in params:
                     if p.grad is not None and not np.isfinite(p.grad).all():
                         raise FloatingPointError(
