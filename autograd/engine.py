@@ -99,6 +99,19 @@ def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarr
         leaves = []                     # in the order they first receive a gradient
         heap = [(-root._op.seq, root)]  # op outputs waiting, highest sequence number first
     push, popmin = heapq.heappush, heapq.heappop
+
+    def receive(parent: Tensor, pg: np.ndarray) -> None:
+        """Add one contribution to a node's pending gradient; the first one queues the node."""
+        prev = get(parent)
+        if prev is not None:
+            pending[parent] = prev + pg
+            return
+        pending[parent] = pg
+        if parent._op is None:
+            leaves.append(parent)
+        else:
+            push(heap, (-parent._op.seq, parent))
+
     while heap:
         node = popmin(heap)[1]
         g = pending.pop(node)
@@ -113,15 +126,7 @@ def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarr
             parent, pg = op._inputs, op.backward(g)[0]
             if on_contribution is not None:
                 on_contribution(parent, op, 0, pg)
-            prev = get(parent)
-            if prev is not None:
-                pending[parent] = prev + pg
-                continue
-            pending[parent] = pg
-            if parent._op is None:
-                leaves.append(parent)
-            else:
-                push(heap, (-parent._op.seq, parent))
+            receive(parent, pg)
             continue
         exact = op.exact_grads
         pos = -1
@@ -137,15 +142,7 @@ def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarr
                     pg = pg.astype(data.dtype)
             if on_contribution is not None:
                 on_contribution(parent, op, pos, pg)
-            prev = get(parent)
-            if prev is not None:
-                pending[parent] = prev + pg
-                continue
-            pending[parent] = pg
-            if parent._op is None:
-                leaves.append(parent)
-            else:
-                push(heap, (-parent._op.seq, parent))
+            receive(parent, pg)
     pg = prev = None   # release the sweep's last references (the refcount test below)
     for leaf in leaves:
         g = pending.pop(leaf)

@@ -240,15 +240,16 @@ def constant(c: float, dtype: np.dtype) -> np.ndarray:
     NumPy's ufuncs take a 0-d array about 170 ns faster than a Python float, and
     a 0-d array of the tensor's dtype rounds c as NumPy rounds a weak scalar.
     """
-    if c == 0 and math.copysign(1.0, c) < 0:   # −0.0 == 0.0 would share a key: never cached
-        return np.asarray(c, dtype)
+    negative_zero = c == 0 and math.copysign(1.0, c) < 0   # −0.0 == 0.0: it would share 0's entry
     key = (c, dtype)
-    arr = _CONSTANTS.get(key)
+    arr = None if negative_zero else _CONSTANTS.get(key)
     if arr is None:
-        if len(_CONSTANTS) >= 1024:
-            _CONSTANTS.clear()
-        arr = _CONSTANTS[key] = np.asarray(c, dtype)
+        arr = np.asarray(c, dtype)
         arr.flags.writeable = False
+        if not negative_zero:
+            if len(_CONSTANTS) >= 1024:
+                _CONSTANTS.clear()
+            _CONSTANTS[key] = arr
     return arr
 
 

@@ -14,9 +14,10 @@ machine noise hits all of them alike, and reports the median time per step.
 Peak memory of one step (tracemalloc: NumPy buffers and Python objects) is
 measured for the large workloads, and a growth check compares the traced
 memory after N and after 2N steps. Minor page faults per step are counted for
-every system, and W3/W4 are also timed alone in a fresh process (see
-benchmarks/README.md, "Page faults"); `--malloc tuned` removes the allocator's
-page faults for all systems alike.
+every system. Finally numpy and mlpgrad are each timed alone in fresh processes
+(nothing else imported), the comparison a user of either would make. The C
+allocator is the one `import autograd` sets up for every system (`--malloc
+default` keeps glibc's own settings; benchmarks/README.md, "Page faults").
 
 BLAS threads are pinned to 1 (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS,
 MKL_NUM_THREADS, set below before NumPy is imported; `--threads` changes it)
@@ -48,9 +49,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                    help="wall: elapsed time (default); cpu: this process's CPU time, steadier on a "
                         "busy machine (for torch N threads it adds up all threads' time)")
-    p.add_argument("--malloc", choices=["default", "tuned"], default="default",
-                   help="default: the C allocator as users get it; tuned: glibc mallopt so freed "
-                        "memory is kept for reuse (no page faults from trimming), for all systems")
+    p.add_argument("--malloc", choices=["tuned", "default"], default="tuned",
+                   help="tuned: glibc's malloc as `import autograd` sets it (freed memory kept for the "
+                        "next step), for every system in the process (default); default: glibc's own "
+                        "settings for every system (MLPGRAD_MALLOC=default)")
+    p.add_argument("--alone-repeats", type=int, default=None,
+                   help="fresh processes per system and workload in the one-system-alone table "
+                        "(default 3; --quick: 1; 0 skips the table)")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory and growth measurements")
     p.add_argument("--w6-ops", type=int, default=None, help="override the W6 chain length")
     p.add_argument("--standalone-child", nargs=3, metavar=("KEY", "SYSTEM", "STEPS"), help=argparse.SUPPRESS)
@@ -64,6 +69,8 @@ _THREADS = str(ARGS.threads if ARGS else 1)
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     if __name__ == "__main__":
         os.environ[_var] = _THREADS   # must happen before numpy (and torch) are imported
+if ARGS is not None:
+    os.environ["MLPGRAD_MALLOC"] = ARGS.malloc   # read when autograd is imported (children inherit it)
 
 import gc  # noqa: E402
 import json  # noqa: E402
@@ -198,20 +205,6 @@ def _time_block(step, k: int, faults: list | None = None) -> float:
     return t
 
 
-def tune_malloc() -> bool:
-    """glibc only: keep freed memory for reuse instead of returning it to the OS after every step."""
-    try:
-        import ctypes
-        libc = ctypes.CDLL("libc.so.6")
-        M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
-        ok = libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
-        ok &= libc.mallopt(M_TRIM_THRESHOLD, 512 << 20)
-        ok &= libc.mallopt(M_TOP_PAD, 16 << 20)
-        return bool(ok)
-    except (OSError, AttributeError):
-        return False
-
-
 def time_systems(wl, systems: list[str], torch_mod, repeats: int, block_s: float, ncores: int) -> dict:
     """Median seconds per step for each system, blocks interleaved round-robin."""
     runners, ks = {}, {}
@@ -280,22 +273,47 @@ def growth(wl, system: str, n: int) -> dict:
 
 
 def standalone(wl, system: str, steps: int) -> dict | None:
-    """Time `steps` steps of one system in a fresh process (default allocator, nothing else loaded)."""
+    """Time `steps` steps of one system in a fresh process: nothing else loaded, the same allocator."""
     import subprocess
     cmd = [sys.executable, os.path.abspath(__file__), "--standalone-child", wl.key, system, str(steps)]
-    env = dict(os.environ)
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+        out = subprocess.run(cmd + (["--w6-ops", str(wl.n_ops)] if wl.kind == "chain" else []),
+                             capture_output=True, text=True, timeout=600, env=dict(os.environ))
         return json.loads(out.stdout.strip().splitlines()[-1])
     except Exception:
         return None
 
 
+def alone_table(wl, repeats: int, budget_s: float) -> dict | None:
+    """numpy and mlpgrad each alone in fresh processes, alternating, `repeats` times; medians."""
+    if repeats < 1:
+        return None
+    probe = W.make_runner("numpy", wl)
+    probe.step()
+    t0 = time.perf_counter()
+    probe.step()
+    steps = max(2, min(2000, int(budget_s / max(time.perf_counter() - t0, 1e-6))))
+    runs: dict[str, list[dict]] = {"numpy": [], "mlpgrad": []}
+    for _ in range(repeats):
+        for system in runs:
+            r = standalone(wl, system, steps)
+            if r is None:
+                return None
+            runs[system].append(r)
+    return {s: {k: statistics.median(r[k] for r in v) for k in v[0]} | {"steps": steps}
+            for s, v in runs.items()}
+
+
 def _standalone_child(key: str, system: str, steps: int) -> int:
+    import autograd  # noqa: F401  (sets the allocator as MLPGRAD_MALLOC says, for numpy's run too)
     wl = W.WORKLOADS[key]
+    if wl.kind == "chain" and ARGS.w6_ops:
+        wl = wl.scaled(ARGS.w6_ops)
     r = W.make_runner(system, wl)
     r.step()
     r.step()
+    gc.collect()
+    gc.freeze()
     u0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     for _ in range(steps):
         r.step()
@@ -382,36 +400,45 @@ def report(results: list[dict], info: dict, systems: list[str], ncores: int, qui
     mem_rows = [r for r in results if r.get("peak") or r.get("growth")]
     if mem_rows:
         L.append("## Memory (tracemalloc: NumPy buffers + Python objects)\n")
-        L.append("| | peak in one step, numpy | peak, mlpgrad | mlpgrad / numpy (goal ≤ 1.5×) "
-                 "| growth N→2N steps, numpy | growth, mlpgrad | no growth | page faults / step, numpy · mlpgrad |")
-        L.append("|---|---:|---:|---:|---:|---:|---|---:|")
+        L.append("Peak of one step. mlpgrad keeps every intermediate tensor's `.grad` (drawings show "
+                 "them); `backward(retain_grads=False)` keeps only the parameters' (PyTorch's default, "
+                 "and what `nn.fit` uses).\n")
+        L.append("| | peak, numpy | peak, mlpgrad | mlpgrad / numpy | peak, mlpgrad retain_grads=False "
+                 "| lean / numpy (goal ≤ 1.5×) | growth N→2N steps, numpy | growth, mlpgrad | no growth "
+                 "| page faults / step, numpy · mlpgrad |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
         for res in mem_rows:
             pk, gr = res.get("peak") or {}, res.get("growth") or {}
-            ratio = pk["mlpgrad"] / pk["numpy"] if pk.get("mlpgrad") and pk.get("numpy") else None
+
+            def rel(s: str) -> str:
+                return f"{pk[s] / pk['numpy']:.2f}×" if pk.get(s) and pk.get("numpy") else "—"
             gn, gm = gr.get("numpy"), gr.get("mlpgrad")
             ok = "—"
             if gm is not None:
                 ok = "yes" if gm["growth"] <= 64 * 1024 else "**no**"
             L.append("| " + " | ".join([
-                res["workload_obj"].key, _bytes(pk.get("numpy")), _bytes(pk.get("mlpgrad")),
-                f"{ratio:.2f}×" if ratio else "—",
+                res["workload_obj"].key, _bytes(pk.get("numpy")), _bytes(pk.get("mlpgrad")), rel("mlpgrad"),
+                _bytes(pk.get("mlpgrad-lean")), rel("mlpgrad-lean"),
                 f"{_bytes(gn['growth'])} (N={gn['steps']})" if gn else "—",
                 f"{_bytes(gm['growth'])} (N={gm['steps']})" if gm else "—", ok, _faults(res)]) + " |")
         L.append("")
-    alone = [r for r in results if r.get("standalone") and all(r["standalone"].values())]
+    alone = [r for r in results if r.get("standalone")]
     if alone:
-        L.append("## Fresh process, one system alone (default C allocator)\n")
-        L.append("In the interleaved run all systems share one heap, and what one system frees another "
-                 "reuses; alone, a system pays for its own allocation pattern (page faults when "
-                 "freed memory goes back to the OS).\n")
+        L.append(f"## Fresh process, one system alone (C allocator: {info.get('malloc', 'tuned')})\n")
+        L.append("Each system runs by itself in a new process, as a user runs it (nothing else "
+                 "imported, no shared heap); numpy and mlpgrad alternate, and the table shows "
+                 "the median of the processes.\n")
         L.append("| | numpy µs (user + sys) | numpy faults / step | mlpgrad µs (user + sys) "
-                 "| mlpgrad faults / step | mlpgrad / numpy |")
-        L.append("|---|---:|---:|---:|---:|---:|")
+                 "| mlpgrad faults / step | mlpgrad / numpy | goal | goal met |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---|")
         for res in alone:
+            wl = res["workload_obj"]
             a, b = res["standalone"]["numpy"], res["standalone"]["mlpgrad"]
-            L.append(f"| {res['workload_obj'].key} | {_us(a['wall_s'])} ({_us(a['user_s'])} + {_us(a['sys_s'])}) "
+            ratio = b["wall_s"] / a["wall_s"]
+            L.append(f"| {wl.key} | {_us(a['wall_s'])} ({_us(a['user_s'])} + {_us(a['sys_s'])}) "
                      f"| {a['minor_faults']:,.0f} | {_us(b['wall_s'])} ({_us(b['user_s'])} + {_us(b['sys_s'])}) "
-                     f"| {b['minor_faults']:,.0f} | {b['wall_s'] / a['wall_s']:.2f}× |")
+                     f"| {b['minor_faults']:,.0f} | {ratio:.2f}× | ≤ {wl.goal}× | "
+                     f"{'yes' if ratio <= wl.goal else '**no**'} |")
         L.append("")
     return "\n".join(L)
 
@@ -420,8 +447,8 @@ def report(results: list[dict], info: dict, systems: list[str], ncores: int, qui
 def main(args: argparse.Namespace) -> int:
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
-    malloc_tuned = tune_malloc() if args.malloc == "tuned" else False
-    if args.malloc == "tuned" and not malloc_tuned:
+    from autograd import allocator   # importing autograd applies MLPGRAD_MALLOC (set above)
+    if args.malloc == "tuned" and not allocator.tuned:
         print("run.py: --malloc tuned needs glibc's mallopt; using the default allocator", file=sys.stderr)
     keys = [k.strip().upper() for k in args.workloads.split(",") if k.strip()]
     unknown = [k for k in keys if k not in W.WORKLOADS]
@@ -439,7 +466,9 @@ def main(args: argparse.Namespace) -> int:
         systems += ["torch1"] + (["torchN"] if ncores > 1 else [])
     info = machine_info(torch_mod)
     info["clock"] = args.clock
-    info["malloc"] = "tuned (mallopt: no trimming, mmap threshold 32 MiB)" if malloc_tuned else "default"
+    info["malloc"] = (f"tuned by `import autograd` (mallopt: trim threshold {allocator.TRIM_THRESHOLD >> 20} MiB, "
+                      f"mmap threshold {allocator.MMAP_THRESHOLD >> 20} MiB)" if allocator.tuned
+                      else "glibc defaults")
 
     block_s = (args.block_ms if args.block_ms else (8.0 if args.quick else 40.0)) / 1000
     results, failed = [], False
@@ -476,12 +505,12 @@ def main(args: argparse.Namespace) -> int:
         res["timing"] = time_systems(wl, timed, torch_mod, repeats, block_s, ncores)
         if not args.no_memory:
             if wl.key in ("W3", "W4"):
-                res["peak"] = {s: step_peak(wl, s) for s in ("numpy", "mlpgrad")}
-                if resource is not None and args.malloc == "default":
-                    n_alone = 10 if args.quick else 40
-                    res["standalone"] = {s: standalone(wl, s, n_alone) for s in ("numpy", "mlpgrad")}
+                res["peak"] = {s: step_peak(wl, s) for s in ("numpy", "mlpgrad", "mlpgrad-lean")}
             n = 1 if wl.kind == "chain" else (5 if args.quick else 30)
             res["growth"] = {s: growth(wl, s, n) for s in ("numpy", "mlpgrad")}
+        alone_repeats = args.alone_repeats if args.alone_repeats is not None else (1 if args.quick else 3)
+        if resource is not None:
+            res["standalone"] = alone_table(wl, alone_repeats, 0.1 if args.quick else 0.6)
         t = res["timing"]
         print(f"[{wl.key}] " + ", ".join(f"{s} {_us(v['median_s'])} µs" for s, v in t.items()),
               file=sys.stderr, flush=True)

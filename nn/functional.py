@@ -79,9 +79,10 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None, layer: str | None
     try:  # matmul itself detects a wrong feature count; explain it only when it happens
         return LinearOp.apply(x, weight) if bias is None else LinearOp.apply(x, weight, bias)
     except ValueError:
-        shape, k = x.data.shape, weight.data.shape[1]
-        if shape and shape[-1] == k:
-            raise
+        shape, wshape = x.data.shape, weight.data.shape
+        if len(wshape) != 2 or (shape and shape[-1] == wshape[1]):
+            raise   # not a feature-count mismatch: the op's own message says what is wrong
+        k = wshape[1]
     n = shape[-1] if shape else 0
     if layer is not None:
         raise ValueError(f"{layer} got input with {n} features (shape {shape}); "

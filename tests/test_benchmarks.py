@@ -130,6 +130,18 @@ def test_torch_runner_agrees_with_numpy_baseline():
     _assert_close(b.state(), a.state(), wl.dtype, "torch W1 weights")
 
 
+@pytest.mark.parametrize("key", ["W1", "W4"])
+def test_lean_runner_trains_exactly_like_the_default_runner(key):
+    """retain_grads=False changes what is kept, never the parameter gradients."""
+    wl = W.WORKLOADS[key]
+    a, b = W.make_runner("mlpgrad", wl), W.make_runner("mlpgrad-lean", wl)
+    for _ in range(3):
+        a.step()
+        b.step()
+    for x, y in zip(a.state(), b.state()):
+        np.testing.assert_array_equal(x, y)
+
+
 def test_quick_run_prints_table_and_passes_check(tmp_path):
     out = tmp_path / "bench.json"
     env = dict(os.environ)
@@ -146,12 +158,15 @@ def test_quick_run_prints_table_and_passes_check(tmp_path):
         assert f"| {key} |" in text
     assert "CHECK FAILED" not in proc.stderr
     assert "mlpgrad ok" in text
+    assert "## Fresh process, one system alone" in text
     data = json.loads(out.read_text())
     assert [r["workload"] for r in data["results"]] == ["W1", "W6"]
     for r in data["results"]:
         assert r["check"]["systems"]["mlpgrad"]["ok"] is True
         assert r["timing"]["mlpgrad"]["median_s"] > 0 and r["timing"]["numpy"]["median_s"] > 0
         assert r["growth"]["mlpgrad"]["steps"] >= 1
+        alone = r["standalone"]
+        assert alone["numpy"]["wall_s"] > 0 and alone["mlpgrad"]["wall_s"] > 0 and alone["mlpgrad"]["steps"] >= 2
     assert data["machine"]["env_threads"]["OPENBLAS_NUM_THREADS"] == "1"
 
 
