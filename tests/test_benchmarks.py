@@ -36,6 +36,15 @@ def _mlpgrad_grads_and_loss(wl):
     return grads, float(loss.item())
 
 
+def _states_after_steps(wl, *systems, steps=3):
+    """The compared arrays of each system after `steps` steps from the same start."""
+    runners = [W.make_runner(s, wl) for s in systems]
+    for _ in range(steps):
+        for r in runners:
+            r.step()
+    return [r.state() for r in runners]
+
+
 def _assert_close(got, want, dtype, what):
     rtol = RTOL[np.dtype(dtype)]
     for i, (g, w) in enumerate(zip(got, want)):
@@ -76,11 +85,8 @@ def test_manual_step_is_gradients_then_update(key):
 @pytest.mark.parametrize("key", MLP_KEYS)
 def test_three_steps_agree_with_mlpgrad(key):
     wl = W.WORKLOADS[key]
-    a, b = W.make_runner("numpy", wl), W.make_runner("mlpgrad", wl)
-    for _ in range(3):
-        a.step()
-        b.step()
-    _assert_close(b.state(), a.state(), wl.dtype, f"{key} weights after 3 steps")
+    want, got = _states_after_steps(wl, "numpy", "mlpgrad")
+    _assert_close(got, want, wl.dtype, f"{key} weights after 3 steps")
 
 
 def test_chain_gradient_equals_mlpgrad():
@@ -123,22 +129,15 @@ def test_manual_baseline_keeps_float32():
 def test_torch_runner_agrees_with_numpy_baseline():
     pytest.importorskip("torch")
     wl = W.WORKLOADS["W1"]
-    a, b = W.make_runner("numpy", wl), W.make_runner("torch1", wl)
-    for _ in range(3):
-        a.step()
-        b.step()
-    _assert_close(b.state(), a.state(), wl.dtype, "torch W1 weights")
+    want, got = _states_after_steps(wl, "numpy", "torch1")
+    _assert_close(got, want, wl.dtype, "torch W1 weights")
 
 
 @pytest.mark.parametrize("key", ["W1", "W4"])
 def test_lean_runner_trains_exactly_like_the_default_runner(key):
     """retain_grads=False changes what is kept, never the parameter gradients."""
-    wl = W.WORKLOADS[key]
-    a, b = W.make_runner("mlpgrad", wl), W.make_runner("mlpgrad-lean", wl)
-    for _ in range(3):
-        a.step()
-        b.step()
-    for x, y in zip(a.state(), b.state()):
+    default, lean = _states_after_steps(W.WORKLOADS[key], "mlpgrad", "mlpgrad-lean")
+    for x, y in zip(default, lean):
         np.testing.assert_array_equal(x, y)
 
 
