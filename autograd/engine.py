@@ -143,7 +143,7 @@ def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarr
             if on_contribution is not None:
                 on_contribution(parent, op, pos, pg)
             receive(parent, pg)
-    pg = prev = None   # release the sweep's last references (the refcount test below)
+    pg = None   # release the sweep's last reference (the refcount test below)
     for leaf in leaves:
         g = pending.pop(leaf)
         if on_grad is not None:

@@ -239,9 +239,7 @@ class BCELossOp(_Loss):
     def backward(self, g):
         p, y = self.p, self.y
         one, s = _one(p.dtype), _scale(g, self.reduction, self.n)
-        d = p * (one - p)
-        np.maximum(d, constant(_BCE_EPS, p.dtype), out=d)
-        gp = (p - y) / d
+        gp = (p - y) / np.maximum(p * (one - p), constant(_BCE_EPS, p.dtype))
         gp *= s
         gy = None
         if self.inputs[1].requires_grad:

@@ -360,3 +360,10 @@ def test_get_loss_builds_a_module_from_its_name(name, cls):
 def test_get_loss_rejects_an_unknown_name():
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):
         nn.get_loss("hinge")
+
+
+@pytest.mark.parametrize("cls", [nn.MSELoss, nn.BCELoss, nn.BCEWithLogitsLoss])
+def test_a_single_0d_prediction_has_a_loss_and_a_gradient(cls):
+    """One number against one target: the loss and its derivative match central differences."""
+    p = Tensor(0.3, requires_grad=True)
+    assert gradcheck(lambda p: cls()(p, 1.0), p)
