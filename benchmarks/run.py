@@ -278,7 +278,7 @@ def standalone(wl, system: str, steps: int) -> dict | None:
     cmd = [sys.executable, os.path.abspath(__file__), "--standalone-child", wl.key, system, str(steps)]
     try:
         out = subprocess.run(cmd + (["--w6-ops", str(wl.n_ops)] if wl.kind == "chain" else []),
-                             capture_output=True, text=True, timeout=600, env=dict(os.environ))
+                             capture_output=True, text=True, timeout=600)
         return json.loads(out.stdout.strip().splitlines()[-1])
     except Exception:
         return None

@@ -17,6 +17,7 @@ does not change when the library's data helpers do.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -25,7 +26,7 @@ import numpy as np
 
 from benchmarks import manual_numpy
 
-SYSTEMS = ("numpy", "mlpgrad", "torch1", "torchN")
+SYSTEMS = ("numpy", "mlpgrad", "mlpgrad-lean", "torch1", "torchN")
 
 
 # -- data ---------------------------------------------------------------------------
@@ -164,9 +165,8 @@ def make_runner(system: str, wl: MLPWorkload | ChainWorkload) -> Runner:
     parameters keep `.grad`, as in `nn.fit`); it is measured for memory only.
     """
     base = system[:5] if system.startswith("torch") else system
-    if base == "mlpgrad-lean":
-        return _mlpgrad_runner(wl, retain_grads=False)
-    builders = {"numpy": _numpy_runner, "mlpgrad": _mlpgrad_runner, "torch": _torch_runner}
+    builders = {"numpy": _numpy_runner, "mlpgrad": _mlpgrad_runner,
+                "mlpgrad-lean": functools.partial(_mlpgrad_runner, retain_grads=False), "torch": _torch_runner}
     if base not in builders:
         raise ValueError(f"unknown system {system!r}; expected one of {SYSTEMS}")
     return builders[base](wl)

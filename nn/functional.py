@@ -128,7 +128,7 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
 
 # -- loss helpers ---------------------------------------------------------------------
 def _check_reduction(reduction: str, op: str) -> None:
-    if reduction != "mean" and reduction not in REDUCTIONS:
+    if reduction not in REDUCTIONS:
         raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
 

@@ -118,7 +118,7 @@ _CHUNK = 1 << 16   # elements per pass of _subtract_scaled (512 KiB in float64)
 
 def _subtract_scaled(w: np.ndarray, lr: np.ndarray, g: np.ndarray) -> None:
     """w −= lr·g in place, with a temporary of at most _CHUNK elements (no full-size lr·g)."""
-    if w.size <= _CHUNK or w.ndim == 0 or not (w.flags.c_contiguous and g.flags.c_contiguous):
+    if w.size <= _CHUNK or not (w.flags.c_contiguous and g.flags.c_contiguous):
         w -= lr * g
         return
     wf, gf = w.reshape(-1), g.reshape(-1)
