@@ -9,7 +9,8 @@
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, scope
 from autograd.tensor import Tensor, as_tensor
 from autograd.function import Function, REGISTRY, unbroadcast
-from autograd.engine import backward, toposort
+from autograd.engine import backward, gradients, toposort
+from autograd.transforms import grad, hessian, jacobian, value_and_grad
 from autograd.creation import concatenate, ones, rand, randn, stack, where, zeros
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
 from autograd import ops
@@ -31,7 +32,8 @@ def trace_backward(root, grad=None, params=None):
 
 
 __all__ = [
-    "Tensor", "as_tensor", "Function", "REGISTRY", "unbroadcast", "backward", "toposort",
+    "Tensor", "as_tensor", "Function", "REGISTRY", "unbroadcast", "backward", "toposort", "gradients",
+    "grad", "value_and_grad", "jacobian", "hessian",
     "no_grad", "enable_grad", "is_grad_enabled", "scope",
     "zeros", "ones", "randn", "rand", "concatenate", "stack", "where",
     "gradcheck", "numerical_grad", "GradcheckError", "draw_graph", "trace_backward", "ops",

@@ -11,18 +11,26 @@ Gradients of this pass live in a local buffer keyed by node identity; only
 when a node's gradient is complete is it added into `.grad`. So a second
 `backward()` accumulates like PyTorch (`retain_graph=True`) and never
 re-propagates a gradient left over from an earlier pass.
+
+`backward` is the first-order pass on arrays, tuned for training. `sweep` is
+the same chain rule written plainly, for any gradient: on arrays, or on
+Tensors (`create_graph=True`: every op's own backward formula is recorded, so
+gradients have gradients) — behind `gradients()` and
+`Tensor.backward(create_graph=True)`.
 """
 from __future__ import annotations
 
+import contextlib
 import heapq
 import operator
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from autograd.function import unbroadcast
-from autograd.tensor import Tensor
+from autograd.grad_mode import enable_grad
+from autograd.tensor import Tensor, _new_tensor, as_tensor
 
 
 def toposort(root: Tensor, requires_grad_only: bool = True) -> list[Tensor]:
@@ -118,6 +126,8 @@ def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarr
         if on_grad is not None:
             on_grad(node, g)
         if retain_grads:
+            if type(g) is not np.ndarray:   # a NumPy scalar from a 0-d result
+                g = np.array(g)
             node.grad = g if node.grad is None else node.grad + g
         op = node._op
         if op.elementwise:
@@ -146,6 +156,8 @@ def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarr
     pg = None   # release the sweep's last reference (the refcount test below)
     for leaf in leaves:
         g = pending.pop(leaf)
+        if type(g) is not np.ndarray:   # a NumPy scalar from a 0-d result: .grad is a writable array
+            g = np.array(g)
         if on_grad is not None:
             on_grad(leaf, g)
         if leaf.grad is not None:
@@ -159,3 +171,112 @@ def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarr
             leaf.grad = g
         else:
             leaf.grad = g.copy()
+
+
+# -- the chain rule, plainly: any order of gradient ---------------------------------------
+def sweep(root: Tensor, seed: Any, wanted: Callable[[Tensor], bool],
+          create_graph: bool = False) -> Iterator[tuple[Tensor, Any]]:
+    """Yield (node, d(root)/d(node) · seed) for every node that `wanted` accepts, each once
+    its gradient is complete: op outputs in backward order, then the leaves.
+
+    With `create_graph`, gradients are Tensors and each op's backward formula is
+    recorded (`Function.backward_graph`); otherwise they are arrays.
+    """
+    pending: dict[Tensor, Any] = {root: seed}
+    heap: list = [] if root._op is None else [(-root._op.seq, root)]
+    leaves: list[Tensor] = [root] if root._op is None else []
+    while heap:
+        node = heapq.heappop(heap)[1]
+        g = pending.pop(node)
+        yield node, g
+        op = node._op
+        grads = op.backward_graph(g, node) if create_graph else op.backward(g)
+        for parent, pg in zip(op.inputs, grads):
+            if pg is None or not parent.requires_grad or not wanted(parent):
+                continue
+            pg = _fit(pg, parent, op.name, create_graph)
+            if parent in pending:
+                pending[parent] = pending[parent] + pg
+            else:
+                pending[parent] = pg
+                if parent._op is None:
+                    leaves.append(parent)
+                else:
+                    heapq.heappush(heap, (-parent._op.seq, parent))
+    for leaf in leaves:
+        yield leaf, pending.pop(leaf)
+
+
+def _fit(g: Any, parent: Tensor, op_name: str, create_graph: bool) -> Any:
+    """A gradient in its input's shape (undo broadcasting) and dtype, as an array or a Tensor."""
+    if create_graph and not isinstance(g, Tensor):
+        g = as_tensor(g)
+    if g.shape != parent.data.shape:
+        g = unbroadcast(g, parent.data.shape, op_name)
+    if g.dtype != parent.data.dtype:
+        g = g.astype(parent.data.dtype)
+    if not create_graph and type(g) is not np.ndarray:
+        g = np.asarray(g)
+    return g
+
+
+def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
+    if create_graph and isinstance(grad, Tensor) and grad.requires_grad:
+        if grad.shape != root.shape:
+            raise ValueError(f"backward: grad has shape {grad.shape} but the tensor has shape {root.shape}; "
+                             "expected the same shape")
+        return grad
+    seed = _root_grad(root, grad)
+    return _new_tensor(seed) if create_graph else seed
+
+
+def backward_with_graph(root: Tensor, grad: Any = None, retain_grads: bool = True) -> None:
+    """`root.backward(create_graph=True)`: like `backward`, but each `.grad` is a Tensor
+    whose graph is the backward pass itself (so it can be differentiated again)."""
+    seed = _seed(root, grad, create_graph=True)
+    with enable_grad():
+        for node, g in sweep(root, seed, lambda t: True, create_graph=True):
+            if node._op is None or retain_grads:
+                node.grad = g if node.grad is None else node.grad + g
+
+
+def gradients(output: Tensor, inputs: Tensor | Sequence[Tensor], grad_output: Any = None,
+              create_graph: bool = False) -> tuple[Any, ...]:
+    """d(output)/d(input) · grad_output for each input, without touching any `.grad`.
+
+    Like `torch.autograd.grad`: `grad_output` may be omitted for a one-element
+    output. Returns arrays, or with `create_graph=True` Tensors whose graph is
+    the backward pass (differentiate them again for second derivatives). An
+    input that the output does not depend on gets zeros.
+    """
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise ValueError(f"gradients: input {i} must be a Tensor that requires grad, got "
+                             f"{type(x).__name__}{'' if not isinstance(x, Tensor) else ' without requires_grad'}")
+    if not isinstance(output, Tensor):
+        raise TypeError(f"gradients: output must be a Tensor, got {type(output).__name__}")
+    found: dict[Tensor, Any] = {}
+    if output.requires_grad:
+        needed, wanted = _leading_to(output, inputs), set(inputs)
+        seed = _seed(output, grad_output, create_graph)
+        with enable_grad() if create_graph else contextlib.nullcontext():
+            for node, g in sweep(output, seed, needed.__contains__, create_graph):
+                if node in wanted:
+                    found[node] = g
+    return tuple(_zeros_for(x, create_graph) if x not in found else found[x] for x in inputs)
+
+
+def _leading_to(output: Tensor, inputs: Iterable[Tensor]) -> set[Tensor]:
+    """The nodes on some path from one of `inputs` to `output` (the inputs included)."""
+    needed = set(inputs)
+    for node in toposort(output):
+        if node._op is not None and any(p in needed for p in node._op.inputs):
+            needed.add(node)
+    return needed
+
+
+def _zeros_for(x: Tensor, create_graph: bool) -> Any:
+    z = np.zeros(x.data.shape, dtype=x.data.dtype)
+    return _new_tensor(z) if create_graph else z
+

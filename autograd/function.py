@@ -5,17 +5,26 @@ value and saves what the derivative needs on the instance; `backward(grad)`
 returns one gradient per input (or None where an input needs none), in the
 shape of the *output* for broadcasting ops. The engine then calls
 `unbroadcast` so each gradient gets exactly its input's shape.
+
+Every `backward` is written with NumPy functions and operators, so the same
+formula runs on plain arrays (a first-order backward pass) and on Tensors
+(NumPy dispatch records it: a backward pass with a graph, for gradients of
+gradients). `saved` names the attributes that the formula differentiates
+through; `backward_graph` runs the formula with those bound to the tensors.
 """
 from __future__ import annotations
 
 import itertools
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar, Union
 
 import numpy as np
 
 from autograd.grad_mode import STATE
 
 REGISTRY: dict[str, type["Function"]] = {}
+# Where a saved attribute comes from: input i, "out" (the op's output), or a function of
+# (inputs, output) that recomputes it from tensors (returning None keeps the saved array).
+Source = Union[int, str, Callable[[tuple, Any], Any]]
 _next_seq = itertools.count().__next__
 
 
@@ -37,11 +46,17 @@ class Function:
     # One input (which requires grad whenever the op is recorded) and exact_grads:
     # unary elementwise ops, for which the engine takes a shorter path.
     elementwise: ClassVar[bool] = False
+    # The attributes `backward` differentiates through (attributes it uses only for masks,
+    # shapes or signs need not be listed: their derivative is 0 almost everywhere).
+    saved: ClassVar[dict[str, Source]] = {}
+    _slot_names: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.elementwise:
             cls.exact_grads = True
+        cls._slot_names = tuple(dict.fromkeys(
+            name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())))
         if "name" in cls.__dict__:
             REGISTRY[cls.name] = cls
 
@@ -59,6 +74,37 @@ class Function:
     def params(self) -> dict[str, Any]:
         """Non-tensor arguments worth showing in a drawing (axis, slope, ...)."""
         return {}
+
+    def backward_graph(self, grad: "Tensor", out: "Tensor") -> tuple[Any, ...]:
+        """`backward` on Tensors, recording a graph: the same formula, with the `saved`
+        attributes bound to the tensors they came from (so gradients have gradients)."""
+        twin = _object_new(type(self))
+        for name in self._slot_names:
+            if hasattr(self, name):
+                setattr(twin, name, getattr(self, name))
+        inputs = self.inputs
+        for name, source in self.saved.items():
+            if source == "out":
+                value = out
+            elif isinstance(source, int):
+                value = inputs[source]
+            else:
+                value = source(inputs, out)
+            if value is not None:
+                setattr(twin, name, value)
+        return twin.backward(grad)
+
+    @classmethod
+    def call(cls, *args: Any, **params: Any) -> Any:
+        """Apply the op: recorded when an argument is a Tensor, else plain NumPy on arrays.
+
+        Lets a derivative formula use an op that NumPy has no function for (the
+        adjoint of indexing) and still run on both arrays and Tensors.
+        """
+        if any(isinstance(a, _tensor_class) for a in args):
+            from autograd.tensor import as_tensor
+            return cls.apply(*[as_tensor(a) for a in args], **params)
+        return _object_new(cls).forward(*args, **params)
 
     @classmethod
     def apply(cls, *inputs: "Tensor", **params: Any) -> "Tensor":
@@ -86,6 +132,8 @@ class Function:
                 if t.requires_grad:
                     record = True
                     break
+        if type(out.data) is not np.ndarray:   # NumPy returns scalars for 0-d results
+            out.data = np.asarray(out.data)
         out.grad = out.name = None
         if record:
             state = STATE
@@ -128,6 +176,11 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op_name: str) -> np.nd
 
 _object_new = object.__new__
 _tensor_class: type = object  # bound to Tensor when autograd.tensor is imported
+
+
+def raw(x: Any) -> Any:
+    """The array inside a Tensor, or x itself."""
+    return x.data if isinstance(x, _tensor_class) else x
 
 
 def _bind(tensor_class: type) -> None:

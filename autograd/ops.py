@@ -9,13 +9,14 @@ ties in max/min share the gradient evenly (as `torch.amax`).
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from typing import Any
 
 import numpy as np
 
-from autograd.function import Function
+from autograd.function import Function, raw as _raw, unbroadcast
 
 Axis = int | tuple[int, ...] | None
 
@@ -98,6 +99,7 @@ class Mul(_Binary):
     """a · b;  d/da = b, d/db = a."""
     __slots__ = ("a", "b")
     name, symbol = "mul", "×"
+    saved = {"a": 0, "b": 1}
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -117,6 +119,7 @@ class Div(_Binary):
     __slots__ = ("b", "out")
     name, symbol = "div", "÷"
     arg_names = ("a", "b")
+    saved = {"b": 1, "out": "out"}
 
     def forward(self, a, b):
         try:
@@ -134,10 +137,11 @@ class Div(_Binary):
 
 
 class Pow(_Binary):
-    """a ** b (both tensors);  d/da = b·a^(b−1), d/db = a^b · ln a  (needs a > 0)."""
+    """a ** b (both tensors);  d/da = b·a^(b−1) (0 at a = b = 0), d/db = a^b · ln a (0 where a = 0 ≤ b)."""
     __slots__ = ("a", "b", "out")
     name, symbol = "pow", "^"
     arg_names = ("base", "exp")
+    saved = {"a": 0, "b": 1, "out": "out"}
 
     def forward(self, a, b):
         try:
@@ -152,31 +156,43 @@ class Pow(_Binary):
 
     def backward(self, g):
         x, y = self.inputs
-        ga = g * self.b * np.power(self.a, self.b - 1) if x.requires_grad else None
-        gb = None
+        a, b = self.a, self.b
+        ga = gb = None
+        if x.requires_grad:
+            # b·a^(b−1) is 0·inf = NaN at a = 0, b = 0, where the derivative of a⁰ = 1 is 0.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ga = g * np.where((b == 0) & (a == 0), 0, b * np.power(a, b - 1))
         if y.requires_grad:
-            _domain_check("pow", self.a, self.a <= 0, "a positive base to differentiate with respect to the exponent")
-            gb = g * self.out * np.log(self.a)
+            _domain_check("pow", _raw(a), (_raw(a) < 0) | ((_raw(a) == 0) & (_raw(b) < 0)),
+                          "a base > 0 (or 0 with an exponent >= 0) to differentiate with respect to the exponent")
+            # a^b · ln a is 0·(−inf) at a = 0, where the limit is 0 (as PyTorch).
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gb = g * np.where(a == 0, 0, self.out * np.log(np.where(a == 0, 1, a)))
         return ga, gb
 
 
 class PowScalar(Function):
-    """a ** p for a Python number p;  d/da = p·a^(p−1)."""
+    """a ** p for a number p;  d/da = p·a^(p−1) (0 for p = 0)."""
     __slots__ = ("a", "p")
     elementwise = True
     name, symbol = "pow_scalar", "^"
+    saved = {"a": 0}
 
     def forward(self, a, exponent):
-        self.a, self.p = a, exponent
-        if float(exponent) != int(exponent):
-            _domain_check("pow", a, a < 0, f"x >= 0 for the non-integer exponent {exponent}")
-        return a ** exponent
+        # A Python int/float (not a NumPy scalar, which would promote float32 to float64).
+        p = int(exponent) if isinstance(exponent, numbers.Integral) else float(exponent)
+        self.a, self.p = a, p
+        if p != int(p):
+            _domain_check("pow", a, a < 0, f"x >= 0 for the non-integer exponent {p}")
+        return a ** p
 
     def params(self):
         return {"exponent": self.p}
 
     def backward(self, g):
         p = self.p
+        if p == 0:   # a⁰ = 1: p·a^(p−1) would be 0·inf = NaN at a = 0
+            return (np.zeros_like(g),)
         if p == 2:
             return (g * (2 * self.a),)
         return (g * (p * self.a ** (p - 1)),)
@@ -187,6 +203,7 @@ class MatMul(Function):
     __slots__ = ("a", "b")
     name, symbol = "matmul", "@"
     arg_names = ("a", "b")
+    saved = {"a": 0, "b": 1}
 
     def forward(self, a, b):
         if a.ndim == 0 or b.ndim == 0:
@@ -341,6 +358,7 @@ class RDivScalar(_ScalarOp):
     """c / a for a number c;  d/da = −c/a² = −out/a."""
     __slots__ = ("a", "out")
     name, symbol = "rdiv_scalar", "÷"
+    saved = {"a": 0, "out": "out"}
 
     def forward(self, a, c):
         self.c = c = constant(c, a.dtype)
@@ -370,6 +388,7 @@ class Exp(Function):
     """exp(a);  d/da = exp(a)."""
     __slots__ = ("out",)
     elementwise = True
+    saved = {"out": "out"}
     name = "exp"
 
     def forward(self, a):
@@ -384,6 +403,7 @@ class Log(Function):
     """ln(a) for a ≥ 0 (ln 0 = −inf);  d/da = 1/a."""
     __slots__ = ("a",)
     elementwise = True
+    saved = {"a": 0}
     name = "log"
 
     def forward(self, a):
@@ -400,6 +420,7 @@ class Sqrt(Function):
     """√a for a ≥ 0;  d/da = 1 / (2√a)."""
     __slots__ = ("out",)
     elementwise = True
+    saved = {"out": "out"}
     name = "sqrt"
 
     def forward(self, a):
@@ -429,6 +450,7 @@ class Sin(Function):
     """sin(a);  d/da = cos(a)."""
     __slots__ = ("a",)
     elementwise = True
+    saved = {"a": 0}
     name = "sin"
 
     def forward(self, a):
@@ -443,6 +465,7 @@ class Cos(Function):
     """cos(a);  d/da = −sin(a)."""
     __slots__ = ("a",)
     elementwise = True
+    saved = {"a": 0}
     name = "cos"
 
     def forward(self, a):
@@ -457,6 +480,7 @@ class Tanh(Function):
     """tanh(a);  d/da = 1 − tanh²(a)."""
     __slots__ = ("out",)
     elementwise = True
+    saved = {"out": "out"}
     name = "tanh"
 
     def forward(self, a):
@@ -489,6 +513,7 @@ class Sigmoid(Function):
     """σ(a) = 1/(1 + e^(−a));  d/da = σ(a)(1 − σ(a))."""
     __slots__ = ("out",)
     elementwise = True
+    saved = {"out": "out"}
     name = "sigmoid"
 
     def forward(self, a):
@@ -525,8 +550,9 @@ class LeakyReLU(Function):
     name = "leaky_relu"
 
     def forward(self, a, negative_slope=0.01):
-        self.a, self.slope = a, negative_slope
-        return np.where(a > 0, a, a * negative_slope)
+        # float(): a NumPy float64 slope would promote a float32 input to float64
+        self.a, self.slope = a, float(negative_slope)
+        return np.where(a > 0, a, a * self.slope)
 
     def params(self):
         return {"slope": self.slope}
@@ -544,6 +570,9 @@ class Clip(Function):
     def forward(self, a, lo=None, hi=None):
         if lo is not None and hi is not None and lo > hi:
             raise ValueError(f"clip: lo={lo} is greater than hi={hi}; expected lo <= hi")
+        # Python floats: NumPy float64 bounds would promote a float32 input to float64
+        lo = None if lo is None else float(lo)
+        hi = None if hi is None else float(hi)
         self.a, self.lo, self.hi = a, lo, hi
         return np.clip(a, lo, hi)
 
@@ -630,6 +659,7 @@ class Softmax(Function):
     """s = exp(a − max) / Σ exp(a − max) along axis;  d/da: s ⊙ (g − Σ g⊙s)."""
     __slots__ = ("out", "axis")
     name = "softmax"
+    saved = {"out": "out"}
 
     def forward(self, a, axis=-1):
         self.axis = single_axis(axis, a.ndim, self.name)
@@ -649,6 +679,7 @@ class LogSoftmax(Function):
     """a − logsumexp(a) along axis;  d/da: g − softmax(a) · Σ g."""
     __slots__ = ("out", "axis")
     name = "log_softmax"
+    saved = {"out": "out"}
 
     def forward(self, a, axis=-1):
         self.axis = single_axis(axis, a.ndim, self.name)
@@ -667,17 +698,20 @@ class LogSumExp(_Reduce):
     """log Σ exp(a) over axes (shifted by the max);  d/da = softmax(a) over those axes."""
     __slots__ = ("a", "out")
     name = "logsumexp"
+    saved = {"a": 0, "out": "out"}
 
     def forward(self, a, axis=None, keepdims=False):
         axes = self._setup(a, axis, keepdims)
         m = a.max(axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
         self.a = a
-        self.out = m + np.log(np.exp(a - m).sum(axis=axes, keepdims=True))
-        return self.out if keepdims else np.squeeze(self.out, axis=axes)
+        out = m + np.log(np.exp(a - m).sum(axis=axes, keepdims=True))
+        self.out = out if keepdims else np.squeeze(out, axis=axes)
+        return self.out
 
     def backward(self, g):
-        return (_expand(g, self.axes, self.keepdims, self.shape) * np.exp(self.a - self.out),)
+        expand = functools.partial(_expand, axes=self.axes, keepdims=self.keepdims, shape=self.shape)
+        return (expand(g) * np.exp(self.a - expand(self.out)),)
 
 
 # -- shape ------------------------------------------------------------------------------
@@ -721,7 +755,7 @@ class Transpose(Function):
         return {"axes": self.axes}
 
     def backward(self, g):
-        return (g.transpose(np.argsort(self.axes)),)
+        return (g.transpose(tuple(int(i) for i in np.argsort(self.axes))),)
 
 
 def _is_advanced(index: Any) -> bool:
@@ -746,12 +780,28 @@ class GetItem(Function):
         return {"index": self.index}
 
     def backward(self, g):
-        out = np.zeros(self.shape, dtype=self.dtype)
-        if _is_advanced(self.index):
-            np.add.at(out, self.index, g)  # repeated indices accumulate
+        return (ScatterAdd.call(g, shape=self.shape, index=self.index),)
+
+
+class ScatterAdd(Function):
+    """zeros(shape) with g added at index (the adjoint of getitem);  the gradient is gg[index]."""
+    __slots__ = ("index",)
+    name = "scatter_add"
+
+    def forward(self, g, shape, index):
+        self.index = index
+        out = np.zeros(shape, dtype=g.dtype)
+        if _is_advanced(index):
+            np.add.at(out, index, g)  # repeated indices accumulate
         else:
-            out[self.index] = g
-        return (out,)
+            out[index] = g
+        return out
+
+    def params(self):
+        return {"index": self.index}
+
+    def backward(self, gg):
+        return (gg[self.index],)
 
 
 def _unwrap_index(index: Any) -> Any:
@@ -832,3 +882,123 @@ class Where(Function):
         x, y = self.inputs
         return (np.where(self.cond, g, zero) if x.requires_grad else None,
                 np.where(self.cond, zero, g) if y.requires_grad else None)
+
+
+# -- more NumPy ufuncs ------------------------------------------------------------------
+class Maximum(_Binary):
+    """max(a, b) elementwise;  d/da = 1 where a > b, ½ where a = b, else 0 (d/db: the rest, as PyTorch)."""
+    __slots__ = ("a", "b")
+    name = "maximum"
+    ufunc = np.maximum
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return super().forward(a, b)
+
+    def backward(self, g):
+        x, y = self.inputs
+        share = _tie_share(self.a > self.b, self.a == self.b, g)   # constant: derivative 0 a.e.
+        return (g * share if x.requires_grad else None,
+                g - g * share if y.requires_grad else None)
+
+
+class Minimum(Maximum):
+    """min(a, b) elementwise;  d/da = 1 where a < b, ½ where a = b, else 0 (d/db: the rest, as PyTorch)."""
+    __slots__ = ()
+    name = "minimum"
+    ufunc = np.minimum
+
+    def backward(self, g):
+        x, y = self.inputs
+        share = _tie_share(self.a < self.b, self.a == self.b, g)
+        return (g * share if x.requires_grad else None,
+                g - g * share if y.requires_grad else None)
+
+
+def _tie_share(wins: np.ndarray, ties: np.ndarray, g: Any) -> np.ndarray:
+    """1 where the first argument wins, ½ at ties, 0 elsewhere, in g's dtype."""
+    share = wins.astype(g.dtype)
+    share += ties * np.asarray(0.5, g.dtype)
+    return share
+
+
+class Log1p(Function):
+    """ln(1 + a) for a ≥ −1;  d/da = 1/(1 + a)."""
+    __slots__ = ("a",)
+    elementwise = True
+    name = "log1p"
+    saved = {"a": 0}
+
+    def forward(self, a):
+        _domain_check("log1p", a, a < -1, "x >= -1")
+        self.a = a
+        with np.errstate(divide="ignore"):
+            return np.log1p(a)
+
+    def backward(self, g):
+        return (g / (self.a + one(self.a.dtype)),)
+
+
+class Expm1(Function):
+    """e^a − 1;  d/da = e^a = out + 1."""
+    __slots__ = ("out",)
+    elementwise = True
+    name = "expm1"
+    saved = {"out": "out"}
+
+    def forward(self, a):
+        self.out = np.expm1(a)
+        return self.out
+
+    def backward(self, g):
+        return (g * (self.out + one(self.out.dtype)),)
+
+
+class Copy(Function):
+    """a copy of a (a new node with the same values);  d/da = 1."""
+    __slots__ = ()
+    elementwise = True
+    name = "copy"
+
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, g):
+        return (g,)
+
+
+class Cast(Function):
+    """a converted to another floating dtype;  the gradient is g converted back to a's dtype."""
+    __slots__ = ("dtype",)
+    elementwise = True
+    name = "cast"
+
+    def forward(self, a, dtype):
+        self.dtype = a.dtype
+        return a.astype(dtype)
+
+    def params(self):
+        return {"from": str(self.dtype)}
+
+    def backward(self, g):
+        return (g.astype(self.dtype),)
+
+
+class BroadcastTo(Function):
+    """a broadcast to a larger shape (np.broadcast_to);  the gradient sums g over the copies."""
+    __slots__ = ("in_shape",)
+    name = "broadcast_to"
+
+    def forward(self, a, shape):
+        self.in_shape = a.shape
+        try:
+            return np.broadcast_to(a, shape)
+        except ValueError:
+            raise ValueError(f"broadcast_to: cannot broadcast shape {a.shape} to {tuple(shape)}; "
+                             "expected equal sizes, or 1, in each trailing dimension") from None
+
+    def params(self):
+        return {"shape": self.in_shape}
+
+    def backward(self, g):
+        return (unbroadcast(g, self.in_shape, self.name),)

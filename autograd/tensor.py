@@ -2,7 +2,8 @@
 
 Operators follow NumPy broadcasting; `@` follows `np.matmul`. Each method is a
 thin call to an op class in `autograd.ops`, where forward and derivative sit
-side by side.
+side by side. NumPy's own functions work on Tensors too (`np.exp(t)`,
+`np.dot(X, W)`): `autograd.numpy_api` maps them onto the same methods and ops.
 """
 from __future__ import annotations
 
@@ -47,10 +48,30 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_op", "name", "__weakref__")
-    # NumPy defers to our reflected operators (ndarray + Tensor -> Tensor.__radd__).
-    __array_ufunc__ = None
     # Identity, never value, decides which node is which.
     __hash__ = object.__hash__
+
+    # -- NumPy's dispatch protocols (NEP 13, NEP 18): see autograd.numpy_api ------------
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return _numpy_api.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        return _numpy_api.array_function(func, args, kwargs)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """`np.asarray(t)`: the data, for a tensor that does not require grad.
+
+        For one that does, converting would silently drop it from the graph (NumPy
+        code would go on with a constant), so it raises, as PyTorch does; leave the
+        graph deliberately with `t.detach().numpy()` or `t.data`.
+        """
+        if self.requires_grad:
+            raise TypeError(
+                f"np.asarray: this Tensor (shape {self.shape}) requires grad, and converting it to an "
+                "ndarray would drop it from the graph; use t.detach().numpy() (or t.data) to leave the "
+                "graph deliberately, or a NumPy function that autograd supports")
+        data = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return data.copy() if copy else data
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False,
                  dtype: Any = None, name: str | None = None) -> None:
@@ -102,7 +123,42 @@ class Tensor:
         return self.data.item()
 
     def numpy(self) -> np.ndarray:
+        """The data (an ndarray, shared, outside any graph)."""
         return self.data
+
+    def astype(self, dtype: Any, copy: bool = True) -> "Tensor":
+        """The values as `dtype`: differentiable between float dtypes (a cast op); a
+        non-float result (int, bool) is a constant, as PyTorch's `.long()`."""
+        dtype = np.dtype(dtype)
+        if dtype == self.data.dtype and not copy:
+            return self
+        if dtype.kind == "f" and self.requires_grad:
+            return _ops.Cast.apply(self, dtype=dtype)
+        return _new_tensor(self.data.astype(dtype))
+
+    def copy(self) -> "Tensor":
+        """A new node with the same values (differentiable: d/dx = 1)."""
+        return _ops.Copy.apply(self)
+
+    def dot(self, other: ArrayLike) -> "Tensor":
+        """`np.dot(self, other)`: the matrix product for up to 2-D operands."""
+        return _numpy_api.FUNCTIONS[np.dot](self, other)
+
+    def ravel(self) -> "Tensor":
+        return self.reshape(-1)
+
+    def flatten(self) -> "Tensor":
+        return self.reshape(-1)
+
+    def squeeze(self, axis: Axis = None) -> "Tensor":
+        return _numpy_api.FUNCTIONS[np.squeeze](self, axis)
+
+    def swapaxes(self, axis1: int, axis2: int) -> "Tensor":
+        return _numpy_api.FUNCTIONS[np.swapaxes](self, axis1, axis2)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        raise TypeError("setitem: assigning into a Tensor in place is not differentiable here; "
+                        "build a new tensor instead, e.g. np.where(mask, value, t) or np.concatenate")
 
     def detach(self) -> "Tensor":
         """A tensor sharing this data, with no graph and no grad."""
@@ -112,15 +168,22 @@ class Tensor:
         """Forget the accumulated gradient (set `.grad` to None, like PyTorch)."""
         self.grad = None
 
-    def backward(self, grad: ArrayLike | None = None, retain_grads: bool = True) -> None:
+    def backward(self, grad: ArrayLike | None = None, retain_grads: bool = True,
+                 create_graph: bool = False) -> None:
         """Backpropagate from this tensor, adding d(self)/d(node) into every `.grad`.
 
         `grad` is the upstream gradient (same shape as self); it may be omitted
         only for a one-element tensor, where it is 1. With `retain_grads=False`
         only leaves get `.grad` (PyTorch's default): each intermediate gradient
         is freed as soon as it has been used, which lowers a step's peak memory.
+        With `create_graph=True` the backward pass is itself recorded and each
+        `.grad` is a Tensor with a graph (as in PyTorch), so it can be
+        differentiated again.
         """
-        _engine.backward(self, grad, retain_grads=retain_grads)
+        if create_graph:
+            _engine.backward_with_graph(self, grad, retain_grads=retain_grads)
+        else:
+            _engine.backward(self, grad, retain_grads=retain_grads)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -235,6 +298,25 @@ class Tensor:
     def __ne__(self, other: ArrayLike) -> "Tensor":  # type: ignore[override]
         return self._compare(other, np.not_equal)
 
+    # -- logic on masks (results never require grad) ------------------------------------
+    def __and__(self, other: ArrayLike) -> "Tensor":
+        return self._compare(other, np.logical_and)
+
+    __rand__ = __and__
+
+    def __or__(self, other: ArrayLike) -> "Tensor":
+        return self._compare(other, np.logical_or)
+
+    __ror__ = __or__
+
+    def __xor__(self, other: ArrayLike) -> "Tensor":
+        return self._compare(other, np.logical_xor)
+
+    __rxor__ = __xor__
+
+    def __invert__(self) -> "Tensor":
+        return _new_tensor(np.invert(self.data) if self.data.dtype.kind in "bui" else ~self.data)
+
     # -- elementwise functions --------------------------------------------
     def exp(self) -> "Tensor":
         return _ops.Exp.apply(self)
@@ -320,6 +402,8 @@ def _new_tensor(data: np.ndarray) -> Tensor:
 def _coerce(x: ArrayLike, like: Tensor | None = None) -> Tensor:
     """Make an operand a Tensor; Python numbers and int/bool arrays take `like`'s float dtype."""
     if isinstance(x, Tensor):
+        if like is not None and x.data.dtype.kind in "biu" and like.data.dtype.kind == "f":
+            return _new_tensor(x.data.astype(like.data.dtype))   # int/bool tensors: no upcast of float32
         return x
     if like is not None:
         dtype = like.data.dtype
@@ -329,7 +413,8 @@ def _coerce(x: ArrayLike, like: Tensor | None = None) -> Tensor:
                 return _new_tensor(np.asarray(x, dtype))
             if kind is np.ndarray and x.dtype.kind in "biu":  # int/bool arrays: no upcast of float32
                 return _new_tensor(x.astype(dtype))
-            if isinstance(x, (int, float)):  # bool, NumPy scalars: weak, like PyTorch's scalars
+            # bool and NumPy scalars (np.float64, np.int64, np.bool_): weak, like PyTorch's scalars
+            if isinstance(x, (int, float, np.integer, np.bool_, np.floating)):
                 return _new_tensor(np.asarray(x, dtype))
     return _new_tensor(_as_array(x, copy=False))
 
@@ -352,3 +437,4 @@ _function._bind(Tensor)
 
 from autograd import ops as _ops  # noqa: E402  (ops need Tensor defined first)
 from autograd import engine as _engine  # noqa: E402
+from autograd import numpy_api as _numpy_api  # noqa: E402

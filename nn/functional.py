@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Function, Tensor, as_tensor
-from autograd.ops import constant, one as _one, sigmoid as _sigmoid
+from autograd.ops import Sigmoid, constant, one as _one
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -25,6 +25,7 @@ class LinearOp(Function):
     __slots__ = ("x", "w", "has_bias")
     name = "linear"
     arg_names = ("x", "W", "b")
+    saved = {"x": 0, "w": 1}
     exact_grads = True   # one dtype for x, W and b (checked), and no broadcasting
 
     # np.dot rather than @ throughout: for a 2-D right operand it is the same product,
@@ -173,8 +174,9 @@ def _scale(g: np.ndarray, reduction: str, n: int, k: float = 1) -> np.ndarray:
 
     For a reduced loss g is one number: the factor is then computed in Python and
     returned as a cached 0-d constant (0-d array arithmetic costs ~0.4 µs a step).
+    A Tensor g (a backward pass with a graph) keeps its graph.
     """
-    if g.ndim == 0:
+    if g.ndim == 0 and not isinstance(g, Tensor):
         v = float(g)
         return constant(k * (v / n) if reduction == "mean" else k * v, g.dtype)
     g = g / n if reduction == "mean" else g
@@ -194,6 +196,7 @@ class MSELossOp(_Loss):
     """L = mean((p − y)²);  dL/dp = 2(p − y)/N, dL/dy = −2(p − y)/N."""
     __slots__ = ("diff",)
     name = "mse_loss"
+    saved = {"diff": lambda inputs, out: inputs[0] - inputs[1]}
 
     def forward(self, p, y, reduction="mean"):
         self.reduction, self.n = reduction, p.size
@@ -223,6 +226,7 @@ class BCELossOp(_Loss):
     dL/dp = (p − y) / max(p(1 − p), ε) / N with ε = float32(1e-12) (PyTorch's constant)."""
     __slots__ = ("p", "y")
     name = "bce_loss"
+    saved = {"p": 0, "y": 1}
 
     def forward(self, p, y, reduction="mean"):
         self.reduction, self.n, self.p, self.y = reduction, p.size, p, y
@@ -253,6 +257,7 @@ class BCEWithLogitsOp(_Loss):
     """L = mean(max(z, 0) − z·y + log(1 + e^(−|z|)))  (stable);  dL/dz = (σ(z) − y)/N."""
     __slots__ = ("z", "y")
     name = "bce_with_logits"
+    saved = {"z": 0, "y": 1}
 
     def forward(self, z, y, reduction="mean"):
         self.reduction, self.n, self.z, self.y = reduction, z.size, z, y
@@ -260,7 +265,7 @@ class BCEWithLogitsOp(_Loss):
 
     def backward(self, g):
         s = _scale(g, self.reduction, self.n)
-        gz = s * (_sigmoid(self.z) - self.y)
+        gz = s * (Sigmoid.call(self.z) - self.y)
         return gz, (-s * self.z if self.inputs[1].requires_grad else None)
 
 
@@ -268,6 +273,9 @@ class CrossEntropyOp(_Loss):
     """L = mean_i(logsumexp(z_i) − Σ_k Y_ik z_ik) for logits z;  dL/dz = (softmax(z) − Y)/m."""
     __slots__ = ("probs", "onehot", "logp")
     name = "cross_entropy"
+    saved = {"probs": lambda inputs, out: inputs[0].softmax(axis=1),
+             "logp": lambda inputs, out: inputs[0].log_softmax(axis=1),
+             "onehot": lambda inputs, out: inputs[1] if inputs[1].ndim == 2 else None}
 
     def forward(self, z, y, reduction="mean"):
         self.reduction, self.n = reduction, z.shape[0]

@@ -440,6 +440,42 @@ def _where(draw, scalar_branch: bool):
                 lambda torch, x, y: torch.where(torch.from_numpy(cond), x, y))
 
 
+def _binary_no_ties(op: str, ufunc: np.ufunc) -> st.SearchStrategy[Case]:
+    """maximum/minimum of broadcasting operands kept apart (no ties: a kink of the derivative)."""
+    @st.composite
+    def cases(draw):
+        sa, sb = draw(broadcastable_shapes(2))
+        a, b = draw(arrays(sa)), draw(arrays(sb))
+        assume(bool(np.all(np.abs(np.subtract(a, b)) > MARGIN)))
+        return Case(f"{op} {sa} with {sb}", (a, b), lambda x, y: ufunc(x, y),
+                    lambda torch, x, y: getattr(torch, op)(x, y))
+    return cases()
+
+
+@st.composite
+def _broadcast_to(draw):
+    shape = draw(shapes(0, 2))
+    target = (draw(st.integers(1, 3)),) + tuple(draw(st.sampled_from([1, 3])) if n == 1 else n for n in shape)
+    a = draw(arrays(shape))
+    return Case(f"broadcast_to({target}) of {shape}", (a,), lambda x: np.broadcast_to(x, target),
+                lambda torch, x: torch.broadcast_to(x, target))
+
+
+@st.composite
+def _scatter_add(draw):
+    shape = draw(shapes(1, 2))
+    idx = draw(_repeated_indices(shape[0]))
+    g = draw(arrays((len(idx),) + shape[1:]))
+
+    def scatter(x):
+        return ag.ops.ScatterAdd.apply(x, shape=shape, index=idx)
+
+    def torch_scatter(torch, x):
+        out = torch.zeros(shape, dtype=x.dtype)
+        return out.index_add(0, torch.from_numpy(idx % shape[0]), x)
+    return Case(f"scatter_add into {shape} at {idx}", (g,), scatter, torch_scatter)
+
+
 OP_TABLE: list[Variant] = [
     # binary, broadcasting
     Variant("add", "broadcast", _binary("add", lambda a, b: a + b)),
@@ -497,6 +533,20 @@ OP_TABLE: list[Variant] = [
     Variant("stack", "any axis", _stack()),
     Variant("where", "broadcast", _where(scalar_branch=False)),
     Variant("where", "scalar branch", _where(scalar_branch=True)),
+    # reached through NumPy's functions (autograd.numpy_api)
+    Variant("maximum", "broadcast, no ties", _binary_no_ties("maximum", np.maximum)),
+    Variant("maximum", "with a number", _unary("maximum", lambda a: np.maximum(0.25, a),
+                                              lambda torch, a: torch.clamp(a, min=0.25),
+                                              elements=nonzero(0.3, 3.0), kinks=(0.25,))),
+    Variant("minimum", "broadcast, no ties", _binary_no_ties("minimum", np.minimum)),
+    Variant("log1p", "above -1", _unary("log1p", lambda a: np.log1p(a), lambda torch, a: torch.log1p(a),
+                                        elements=floats(-0.9, 5.0))),
+    Variant("expm1", "any", _unary("expm1", lambda a: np.expm1(a), lambda torch, a: torch.expm1(a))),
+    Variant("copy", "method", _unary("copy", lambda a: a.copy(), lambda torch, a: a.clone())),
+    Variant("cast", "to its own dtype", _unary("cast", lambda a: a.astype(a.dtype),
+                                               lambda torch, a: a.to(a.dtype))),
+    Variant("broadcast_to", "new and size-1 axes", _broadcast_to()),
+    Variant("scatter_add", "the adjoint of indexing", _scatter_add()),
 ]
 
 
