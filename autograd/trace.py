@@ -1,20 +1,21 @@
 """Watch backpropagation step by step: which gradient is computed when, and by which rule.
 
-`trace_backward(loss)` replays the engine's sweep (same order, same arithmetic)
-without touching `.grad`, then runs `loss.backward()` itself, so `.grad` ends up
-exactly as after a plain backward. It records one step per node that receives
-a gradient: the node, the ops through which its gradient arrived, each op's
-local derivative (the first paragraph of the op's docstring) and the gradient
-itself. The trace then draws one frame per step with that node highlighted
-(`frames`, `save_frames`) or writes a single self-contained HTML page that
-steps through them (`to_html`).
+`trace_backward(loss)` observes the engine's own backward pass (through its
+`on_grad`/`on_contribution` hooks), so `.grad` ends up exactly as after a plain
+`loss.backward()`. It records one step per node that receives a gradient: the
+node, each use of it that sent a gradient back (the op, the upstream gradient
+of the op's output, the op's local derivative — the first paragraph of its
+docstring — and the product), and the complete gradient. The trace then draws
+one frame per step with that node highlighted (`frames`, `save_frames`), or
+opens the interactive backprop explorer (`explore`, `to_html`, and inline in
+Jupyter): one self-contained HTML page, see `autograd.explorer`.
 """
 from __future__ import annotations
 
-import html
 import os
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,7 +25,10 @@ from autograd.engine import backward as _engine_backward
 from autograd.function import Function
 from autograd.tensor import Tensor
 
-__all__ = ["trace_backward", "BackwardTrace", "BackwardStep"]
+if TYPE_CHECKING:
+    from autograd.explorer import Explorer
+
+__all__ = ["trace_backward", "BackwardTrace", "BackwardStep", "Contribution"]
 
 
 def local_derivative(op: Function) -> str:
@@ -32,6 +36,18 @@ def local_derivative(op: Function) -> str:
     doc = (type(op).__doc__ or "").strip()
     first = doc.split("\n\n")[0]
     return " ".join(first.split()) or f"{op.name}: no derivative documented"
+
+
+def rule_for(op: Function, arg: str | None) -> str | None:
+    """The clause of the op's derivative rule about input `arg` (`dW = Gᵀ x` from linear's), if any."""
+    if not arg:
+        return None
+    rule = local_derivative(op)
+    derivative = rule.split(";", 1)[1] if ";" in rule else rule
+    for clause in re.split(r"[,;]\s*(?=d)", derivative.strip().rstrip(".")):
+        if re.match(rf"d(/d)?{re.escape(arg)}\b", clause.strip(), flags=re.IGNORECASE):
+            return clause.strip()
+    return None
 
 
 def _arg_name(op: Function, pos: int) -> str | None:
@@ -47,42 +63,122 @@ def _arg_name(op: Function, pos: int) -> str | None:
     return None
 
 
+def _is_pointwise(op: Function) -> bool:
+    """Each output element depends only on the same element of each (broadcast) input."""
+    from autograd.ops import _Binary
+    return bool(op.elementwise) or isinstance(op, _Binary)
+
+
+@dataclass
+class Contribution:
+    """One use of a node that sent it a gradient: `grad` = what `op`'s backward gave input `pos`.
+
+    `output` is the op's result and `upstream` its gradient (d root / d output);
+    `grad` is upstream pushed back through the op (summed over broadcast axes).
+    """
+    op: Function
+    pos: int
+    grad: np.ndarray
+    output: Tensor
+    upstream: np.ndarray
+
+    @property
+    def arg(self) -> str | None:
+        """The name the op's derivative rule gives this input (a, b, x, W, ...), if any."""
+        return _arg_name(self.op, self.pos)
+
+    def local(self) -> np.ndarray | None:
+        """The local derivative d output / d input as numbers, where it is one array.
+
+        For a pointwise op (tanh, mul, add, ...) it is elementwise, in the output's
+        shape, and `grad` = upstream ⊙ local (summed over broadcast axes); for an op
+        with a one-element output (a loss, a sum) it is the whole Jacobian, in the
+        input's shape, and `grad` = upstream · local. Otherwise (matmul, linear,
+        reshape, ...) the derivative is a product with other operands: None.
+        """
+        out = self.output.data
+        whole = out.size == 1   # the Jacobian of a one-element output is one array
+        if not (whole or _is_pointwise(self.op)):
+            return None
+        try:
+            got = self.op.backward(np.ones(out.shape, dtype=out.dtype))[self.pos]
+        except Exception:   # an op whose backward needs more than its saved arrays
+            return None
+        if got is None:
+            return None
+        got = np.asarray(getattr(got, "data", got))
+        shape = self.op.inputs[self.pos].data.shape if whole else out.shape
+        if got.size != int(np.prod(shape)) and whole:
+            return None
+        return np.broadcast_to(got.reshape(shape) if whole else got, shape).copy()
+
+
 @dataclass
 class BackwardStep:
     """One node's gradient, complete: `grad` = d(root)/d(node) · upstream, for this pass.
 
-    `contributions` lists (op, input position, gradient) for each use of the
-    node that sent a gradient back; the root's step has none (it is seeded).
+    `contributions` lists one `Contribution` for each use of the node that
+    sent a gradient back; the root's step has none (it is seeded).
     """
     index: int
     node: Tensor
     label: str
     grad: np.ndarray
-    contributions: list[tuple[Function, int, np.ndarray]] = field(default_factory=list)
+    contributions: list[Contribution] = field(default_factory=list)
     via: str = ""          # e.g. "mul → t3 (as a)"; "seed" for the root
     derivative: str = ""   # the local derivative text(s) used
+    labels: dict[int, str] = field(default_factory=dict, repr=False)   # id(tensor) -> label
+    root_label: str = "L"
 
     @property
     def ops(self) -> list[Function]:
         """The ops whose backward produced this gradient (no repeats, in order)."""
         out: list[Function] = []
-        for op, _, _ in self.contributions:
-            if not any(op is o for o in out):
-                out.append(op)
+        for c in self.contributions:
+            if not any(c.op is o for o in out):
+                out.append(c.op)
         return out
 
     @property
     def op(self) -> Function | None:
         """The (first) op whose backward produced this gradient; None for the root."""
-        return self.contributions[0][0] if self.contributions else None
+        return self.contributions[0].op if self.contributions else None
 
     def caption(self, total: int) -> str:
         """`step k/N: grad of <node> via <op>: <derivative>` (k counts from 1)."""
         return f"step {self.index + 1}/{total}: grad of {self.label} via {self.via}: {self.derivative}"
 
+    def equation(self) -> str:
+        """This step's numbers: `∂L/∂x = upstream ⊙ local = product` per use, then their sum.
+
+        L is the root's label. Arrays of up to 6 elements are written in full,
+        larger ones as `mean · min · max` (as in the drawings).
+        """
+        root = self.root_label
+        lhs = f"∂{root}/∂{self.label}"
+        if not self.contributions:
+            return f"{lhs} = {fmt_array(self.grad)}  (the seed)"
+        terms = [self._term(c, root) for c in self.contributions]
+        if len(terms) == 1:
+            return f"{lhs} = {terms[0]}"
+        parts = "\n".join(f"  use {i + 1}: {t}" for i, t in enumerate(terms))
+        return f"{lhs} = sum of {len(terms)} uses = {fmt_array(self.grad)}\n{parts}"
+
+    def _term(self, c: Contribution, root: str) -> str:
+        out = self.labels.get(id(c.output), "?")
+        up = f"∂{root}/∂{out} {fmt_array(c.upstream)}"
+        arg = f" as {c.arg}" if c.arg else ""
+        local = c.local()
+        if local is None:
+            rule = rule_for(c.op, c.arg)
+            how = f" ({rule}, G = that gradient)" if rule else ""
+            return f"{up} back through {c.op.name}{arg}{how} = {fmt_array(c.grad)}"
+        sign = "·" if c.output.data.size == 1 else "⊙"
+        return f"{up} {sign} local ∂{out}/∂{self.label} {fmt_array(local)} = {fmt_array(c.grad)}"
+
 
 class BackwardTrace:
-    """The recorded backward pass: `.steps`, and frames / HTML to step through it."""
+    """The recorded backward pass: `.steps`, frames to step through, and the explorer page."""
 
     def __init__(self, root: Tensor, steps: list[BackwardStep], params: Any) -> None:
         self.root = root
@@ -129,76 +225,34 @@ class BackwardTrace:
         return [d.render(os.path.join(directory, f"step_{k:0{width}d}.{format}"), format=format)
                 for k, d in enumerate(self.frames(**draw_kwargs))]
 
-    def to_html(self, path: str | os.PathLike, title: str | None = None, **draw_kwargs: Any) -> str:
-        """Write ONE self-contained HTML page (inline SVG frames, previous/next buttons,
-        ← / → keys) that steps through the backward pass; return the path."""
-        path = os.fspath(path)
-        n = len(self.steps)
-        title = title or f"backward pass of {self.steps[0].label if self.steps else '?'}: {n} steps"
-        figures = []
-        for k, (drawing, cap) in enumerate(zip(self.frames(**draw_kwargs), self.captions())):
-            svg = drawing.svg()
-            svg = svg[svg.find("<svg"):]   # drop the XML prolog and DOCTYPE
-            svg = svg.replace(' id="', f' id="f{k}_')   # element ids unique across frames
-            hidden = "" if k == 0 else " hidden"
-            figures.append(f'<figure class="frame" id="frame-{k}"{hidden}>'
-                           f"<figcaption>{html.escape(cap)}</figcaption>\n{svg}</figure>")
-        page = _HTML.format(title=html.escape(title), n=n, frames="\n".join(figures))
-        folder = os.path.dirname(path)
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(page)
-        return path
+    def explore(self, lr: float | None = None, model: Any = None, title: str | None = None,
+                **draw_kwargs: Any) -> "Explorer":
+        """The backprop explorer for this pass (an `autograd.explorer.Explorer`).
 
+        `lr` adds a final "SGD update" step showing each parameter before and
+        after `W − lr·∇W`; `model` (an object with `named_parameters()` such as
+        an `nn.MLP`, or a list of (weight, bias) tensor pairs) gives the layers
+        of the neuron view, by default the trace's `params`, else the graph's
+        linear ops. Other keyword arguments go to `draw_graph`.
+        """
+        from autograd.explorer import Explorer
+        return Explorer(self, lr=lr, model=model, title=title, **draw_kwargs)
 
-_HTML = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{title}</title>
-<style>
-body {{ font-family: Helvetica, Arial, sans-serif; margin: 1em; }}
-#controls {{ position: sticky; top: 0; background: white; padding: .5em 0; }}
-button {{ font-size: 1em; padding: .3em .8em; }}
-figcaption {{ font-family: monospace; margin: .5em 0; white-space: pre-wrap; }}
-figure {{ margin: 0; }}
-figure svg {{ max-width: 100%; height: auto; }}
-</style>
-</head>
-<body>
-<h1>{title}</h1>
-<div id="controls">
-<button id="prev" type="button">&#9664; previous</button>
-<span id="position">1 / {n}</span>
-<button id="next" type="button">next &#9654;</button>
-<small>(keys: &larr; &rarr;, Home, End)</small>
-</div>
-{frames}
-<script>
-(function () {{
-  var frames = document.querySelectorAll("figure.frame");
-  var k = 0;
-  function show(i) {{
-    if (!frames.length) return;
-    k = Math.max(0, Math.min(frames.length - 1, i));
-    for (var j = 0; j < frames.length; j++) frames[j].hidden = (j !== k);
-    document.getElementById("position").textContent = (k + 1) + " / " + frames.length;
-  }}
-  document.getElementById("prev").onclick = function () {{ show(k - 1); }};
-  document.getElementById("next").onclick = function () {{ show(k + 1); }};
-  document.addEventListener("keydown", function (e) {{
-    if (e.key === "ArrowLeft") show(k - 1);
-    else if (e.key === "ArrowRight") show(k + 1);
-    else if (e.key === "Home") show(0);
-    else if (e.key === "End") show(frames.length - 1);
-  }});
-  show(0);
-}})();
-</script>
-</body>
-</html>
-"""
+    def to_html(self, path: str | os.PathLike, title: str | None = None, lr: float | None = None,
+                model: Any = None, **draw_kwargs: Any) -> str:
+        """Write the backprop explorer as ONE self-contained HTML page; return the path.
+
+        Needs graphviz's `dot` (the graph is laid out once). See `explore`.
+        """
+        return self.explore(lr=lr, model=model, title=title, **draw_kwargs).save(path)
+
+    def _repr_html_(self) -> str | None:
+        """The explorer inline in Jupyter (None without `dot`, so the text repr shows)."""
+        from autograd.draw import GraphvizNotFoundError
+        try:
+            return self.explore()._repr_html_()
+        except GraphvizNotFoundError:
+            return None
 
 
 def trace_backward(root: Tensor, grad: Any = None, params: Any = None) -> BackwardTrace:
@@ -215,15 +269,19 @@ def trace_backward(root: Tensor, grad: Any = None, params: Any = None) -> Backwa
         raise TypeError(f"trace_backward: expected a Tensor, got {type(root).__name__}")
     labels = tensor_labels(toposort(root, requires_grad_only=False), param_names(params))
     out_of = {id(t._op): t for t in toposort(root) if t._op is not None}   # op -> the tensor it produced
+    grad_of: dict[int, np.ndarray] = {}
     steps: list[BackwardStep] = []
-    sources: dict[int, list[tuple[Function, int, np.ndarray]]] = {}
+    sources: dict[int, list[Contribution]] = {}
 
     def on_grad(node: Tensor, g: np.ndarray) -> None:
-        steps.append(_step(len(steps), node, labels, np.array(g), sources.pop(id(node), []),
-                           out_of, seeded=grad is not None))
+        g = np.array(g)
+        grad_of[id(node)] = g
+        steps.append(_step(len(steps), node, labels, g, sources.pop(id(node), []), seeded=grad is not None,
+                           root_label=labels[id(root)]))
 
     def on_contribution(parent: Tensor, op: Function, pos: int, pg: np.ndarray) -> None:
-        sources.setdefault(id(parent), []).append((op, pos, np.array(pg)))
+        out = out_of[id(op)]
+        sources.setdefault(id(parent), []).append(Contribution(op, pos, np.array(pg), out, grad_of[id(out)]))
 
     # The engine's own pass, observed: `.grad` is exactly what backward gives.
     _engine_backward(root, grad, on_grad=on_grad, on_contribution=on_contribution)
@@ -231,19 +289,18 @@ def trace_backward(root: Tensor, grad: Any = None, params: Any = None) -> Backwa
 
 
 def _step(index: int, node: Tensor, labels: dict[int, str], grad: np.ndarray,
-          contributions: list[tuple[Function, int, np.ndarray]], out_of: dict[int, Tensor],
-          seeded: bool) -> BackwardStep:
+          contributions: list[Contribution], seeded: bool, root_label: str) -> BackwardStep:
     label = labels.get(id(node), "?")
     if not contributions:   # the root
         via = "seed"
         derivative = (f"d{label}/d{label} · given grad" if seeded else f"d{label}/d{label} = 1")
-        return BackwardStep(index, node, label, grad, [], via, derivative)
+        return BackwardStep(index, node, label, grad, [], via, derivative, labels, root_label)
     vias, rules = [], []
-    for op, pos, _ in contributions:
-        out = out_of.get(id(op))
-        arg = _arg_name(op, pos)
-        vias.append(f"{op.name} → {labels.get(id(out), '?')}" + (f" (as {arg})" if arg else ""))
-        rule = local_derivative(op)
+    for c in contributions:
+        arg = c.arg
+        vias.append(f"{c.op.name} → {labels.get(id(c.output), '?')}" + (f" (as {arg})" if arg else ""))
+        rule = local_derivative(c.op)
         if rule not in rules:
             rules.append(rule)
-    return BackwardStep(index, node, label, grad, contributions, " + ".join(vias), " | ".join(rules))
+    return BackwardStep(index, node, label, grad, contributions, " + ".join(vias), " | ".join(rules),
+                        labels, root_label)

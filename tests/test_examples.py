@@ -20,7 +20,7 @@ pytest.importorskip("matplotlib")
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLES = ["surface_regression", "moons", "exercises", "sine_regression", "moons_sklearn", "xor",
-            "hand_calculations"]
+            "hand_calculations", "check_my_backprop", "second_order"]
 TIMEOUT = 240
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -160,6 +160,25 @@ def test_exercises_each_feature_against_the_baseline(runs):
     assert r["circles_test_acc"] >= 0.9 and r["spirals_test_acc"] >= 0.8
     for fig in ("curves.png", "circles_boundary.png", "spirals_boundary.png"):
         assert run.png(fig), fig
+
+
+def test_check_my_backprop_passes_both_layouts_and_diagnoses_three_mistakes(runs):
+    run = finished(runs, "check_my_backprop")
+    r = run.result
+    assert r["column_ok"] is True and r["row_ok"] is True and r["batch_size"] == 16
+    assert r["summed_kind"] == "factor" and "constant factor 16: ×m (m = 16, the batch size)" in run.stdout
+    assert r["sigma_of_a_kind"] == "hypothesis" and r["sigma_of_a_first_wrong"] == "b2"
+    assert "σ′(a) where σ′(z) was meant at the sigmoids after W1 and W2" in run.stdout
+    assert r["descent_kind"] == "factor" and "the descent direction" in run.stdout
+    assert r["summed_first_wrong"] == r["descent_first_wrong"] == "b3"
+
+
+def test_second_order_hessian_is_symmetric_and_newton_beats_gradient_descent(runs):
+    run = finished(runs, "second_order")
+    r = run.result
+    assert r["n_params"] == 13 and r["min_eig"] < 0 < r["max_eig"]
+    assert r["newton_converged_in"] <= 10 and r["newton_final"] < r["gd_final"] - 0.01
+    assert "symmetric to" in run.stdout and run.png("second_order.png")
 
 
 def test_every_example_prints_its_seed_and_takes_a_seed_argument(runs):

@@ -322,3 +322,22 @@ def test_zero_d_leaf_grad_is_a_writable_array():
     assert type(s.grad) is np.ndarray and s.grad.ndim == 0 and s.grad.flags.writeable
     s.grad *= 0.5
     assert s.grad == 3.0
+
+
+# -- drawings and traces see the same ops ----------------------------------------------------
+def _op_names(root):
+    return [t.op.name for t in ag.toposort(root) if t.op is not None]
+
+
+def test_graphs_built_through_numpy_have_the_ops_of_the_method_form_in_drawings_and_traces():
+    X = np.arange(6.0).reshape(3, 2)
+    W = Tensor(np.full((2, 3), 0.1), requires_grad=True, name="W")
+    via_numpy = np.mean(np.tanh(np.dot(X, W) + 1.0) ** 2)
+    via_methods = ((Tensor(X) @ W + 1.0).tanh() ** 2).mean()
+    assert _op_names(via_numpy) == _op_names(via_methods) == ["matmul", "add_scalar", "tanh", "pow_scalar", "mean"]
+    source = ag.draw_graph(via_numpy).source
+    for op in ("matmul", "tanh", "mean"):
+        assert op in source
+    trace = ag.trace_backward(via_numpy)
+    vias = [s.via.split(" ")[0] for s in trace.steps[1:]]
+    assert vias == list(reversed(_op_names(via_numpy)))[:len(vias)] and len(vias) >= 4

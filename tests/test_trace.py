@@ -77,8 +77,8 @@ def test_step_records_the_ops_and_local_derivatives_used():
     step_a = next(s for s in trace.steps if s.node is a)
     assert sorted(op.name for op in step_a.ops) == ["add", "mul"]
     assert "d/da = b" in step_a.derivative and "d/da = 1" in step_a.derivative
-    assert sum(g for _, _, g in step_a.contributions).shape == (3,)            # unbroadcast
-    np.testing.assert_allclose(sum(g for _, _, g in step_a.contributions), step_a.grad)
+    assert sum(c.grad for c in step_a.contributions).shape == (3,)            # unbroadcast
+    np.testing.assert_allclose(sum(c.grad for c in step_a.contributions), step_a.grad)
     np.testing.assert_array_equal(step_a.grad, a.grad)
     step_h = next(s for s in trace.steps if s.node is h)
     assert step_h.op.name == "sum" and step_h.derivative.startswith("Σ a over axes")
@@ -148,19 +148,18 @@ def test_save_frames_writes_numbered_files(tmp_path):
     assert all(open(p, "rb").read(4) == b"\x89PNG" for p in pngs)
 
 
-def test_to_html_is_one_self_contained_file_with_every_frame_and_controls(tmp_path):
+def test_to_html_writes_one_self_contained_explorer_page(tmp_path):
     _draw_spec.require_dot()
     a, b, c, h, loss = build()
     trace = trace_backward(loss)
     path = trace.to_html(tmp_path / "backward.html")
     assert os.listdir(tmp_path) == ["backward.html"]
     page = open(path, encoding="utf-8").read()
-    assert page.count("<svg") == len(trace.steps) == 7
-    assert page.count('<figure class="frame"') == 7 and page.count(" hidden>") == 6
-    assert 'id="prev"' in page and 'id="next"' in page
+    assert page.count("<svg") == 1                      # one layout for every frame
+    assert page.startswith("<!DOCTYPE html>") and 'class="mlpx-data"' in page
+    for cls in ("mlpx-prev", "mlpx-next", "mlpx-play", "mlpx-slider", "mlpx-fit", "mlpx-z100"):
+        assert f'class="{cls}"' in page
     assert "ArrowLeft" in page and "ArrowRight" in page
-    for cap in trace.captions():
-        assert cap.replace(">", "&gt;") in page
     assert "<?xml" not in page and "<!DOCTYPE svg" not in page
     assert not re.search(r"<script[^>]+src=|<link[^>]+href=|https?://(?!www\.w3\.org)", page)
 
@@ -202,3 +201,72 @@ def test_every_step_gradient_equals_the_grad_a_fresh_backward_leaves():
     for step in trace.steps:
         np.testing.assert_array_equal(step.grad, step.node.grad)
         assert step.node.grad.flags.writeable or step.node._op is not None
+
+
+def test_contribution_knows_upstream_local_derivative_and_product():
+    a, b, c, h, loss = build()
+    trace = trace_backward(loss)
+    step_a = next(s for s in trace.steps if s.node is a)
+    mul = next(con for con in step_a.contributions if con.op.name == "mul")
+    assert mul.arg == "a" and mul.output.shape == (2, 3) and mul.pos == 0
+    # mul's output is a·b (2, 3): upstream is its gradient, local d(a·b)/da = b, product summed over rows
+    np.testing.assert_array_equal(mul.upstream, mul.output.grad)
+    np.testing.assert_allclose(mul.local(), np.broadcast_to(b.data, (2, 3)))
+    np.testing.assert_allclose(mul.grad, (mul.upstream * mul.local()).sum(axis=0))
+    step_h = next(s for s in trace.steps if s.node is h)
+    whole = step_h.contributions[0]                       # sum → loss: a one-element output
+    np.testing.assert_array_equal(whole.local(), np.ones((2, 3)))
+
+
+def test_local_derivative_of_an_elementwise_op_is_its_rule_in_numbers():
+    x = Tensor([0.5, -1.0, 2.0], requires_grad=True, name="x")
+    y = x.tanh()
+    loss = (y * y).sum()
+    step_x = next(s for s in trace_backward(loss).steps if s.node is x)
+    np.testing.assert_allclose(step_x.contributions[0].local(), 1 - np.tanh(x.data) ** 2)
+
+
+def test_local_derivative_is_none_where_it_is_a_product_with_other_operands():
+    x = Tensor(np.ones((2, 3)), requires_grad=True, name="x")
+    w = Tensor(np.ones((3, 4)), requires_grad=True, name="w")
+    loss = (x @ w).tanh().sum()
+    step_x = next(s for s in trace_backward(loss).steps if s.node is x)
+    assert step_x.contributions[0].local() is None
+    assert "back through matmul as a (dA = G @ Bᵀ, G = that gradient)" in step_x.equation()
+
+
+def test_equation_states_the_numbers_of_each_step():
+    x = Tensor([1.0, 2.0], requires_grad=True, name="x")
+    y = x * 3.0
+    loss = (y + x).sum()
+    loss.name = "loss"
+    trace = trace_backward(loss)
+    assert trace.steps[0].equation() == "∂loss/∂loss = 1  (the seed)"
+    step_x = next(s for s in trace.steps if s.node is x)
+    eq = step_x.equation()
+    assert eq.startswith("∂loss/∂x = sum of 2 uses = [4, 4]")
+    assert "⊙ local ∂t0/∂x [3, 3] = [3, 3]" in eq and "= [1, 1]" in eq
+
+
+def test_rule_for_picks_the_clause_about_one_input():
+    from autograd.trace import rule_for
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    w = Tensor(np.ones((3, 4)), requires_grad=True)
+    op = (x @ w)._op
+    assert rule_for(op, "a") == "dA = G @ Bᵀ"
+    assert rule_for(op, "b").startswith("dB = Aᵀ @ G")
+    assert rule_for(op, None) is None and rule_for(op, "zz") is None
+    assert rule_for((x * w.sum()).exp()._op, "a") == "d/da = exp(a)"
+
+
+def test_without_dot_the_explorer_says_how_to_install_it_and_jupyter_falls_back(tmp_path, monkeypatch):
+    from autograd.draw import GraphvizNotFoundError
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    *_, loss = build()
+    trace = trace_backward(loss)
+    assert trace._repr_html_() is None           # Jupyter then shows the text repr
+    with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz"):
+        trace.to_html(tmp_path / "x.html")
+    assert not (tmp_path / "x.html").exists()
