@@ -14,6 +14,7 @@ from autograd.transforms import grad, hessian, jacobian, value_and_grad
 from autograd.creation import concatenate, ones, rand, randn, stack, where, zeros
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
 from autograd import ops
+from autograd.compiler import compile  # noqa: A001  (jax.jit-like: trace once, run NumPy code)
 from autograd.allocator import tune_allocator, _tune_on_import
 
 _tune_on_import()   # keep freed memory for the next step (MLPGRAD_MALLOC=default opts out)
@@ -37,5 +38,5 @@ __all__ = [
     "no_grad", "enable_grad", "is_grad_enabled", "scope",
     "zeros", "ones", "randn", "rand", "concatenate", "stack", "where",
     "gradcheck", "numerical_grad", "GradcheckError", "draw_graph", "trace_backward", "ops",
-    "tune_allocator",
+    "tune_allocator", "compile",
 ]

@@ -8,18 +8,22 @@ position where order matters (`a − b`, `a @ b`, ...). Ops created inside an
 clusters, which `collapse=` folds into single boxes. Colours separate inputs,
 parameters, intermediates, ops and the root; a legend says which is which.
 
-Only the `graphviz` Python package is needed to build the drawing (`.source`);
-the `dot` program is needed to render it (`.render`, `.svg()`, Jupyter).
+The result is a `graphviz.Digraph` (subclass `Drawing`), so everything graphviz
+users type works on it. Only the `graphviz` Python package is needed to build
+the drawing (`.source`, `.save`); the `dot` program is needed to render it
+(`.render`, `.pipe`, `.svg()`, Jupyter).
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import sys
 import warnings
 from collections import deque
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
+import graphviz
 import numpy as np
 
 from autograd.engine import toposort
@@ -48,8 +52,15 @@ _INSTALL_HINT = ("install Graphviz: 'sudo apt-get install graphviz' (Debian/Ubun
                  "'brew install graphviz' (macOS) or 'conda install graphviz'")
 
 
-class GraphvizNotFoundError(RuntimeError):
-    """The graphviz `dot` program, needed to render a drawing, is not on PATH."""
+class GraphvizNotFoundError(graphviz.ExecutableNotFound):
+    """The graphviz `dot` program, needed to render a drawing, is not on PATH (a RuntimeError).
+
+    A subclass of graphviz's own `ExecutableNotFound`, so code written for
+    graphviz catches it too; its message says how to install Graphviz.
+    """
+
+    def __init__(self, message: str) -> None:
+        RuntimeError.__init__(self, message)   # graphviz's __init__ formats a fixed message instead
 
 
 # -- naming -------------------------------------------------------------------------
@@ -238,103 +249,116 @@ def _edge_label(op: Function, pos: int) -> str | None:
 
 
 # -- the drawing -----------------------------------------------------------------------
-class Drawing:
-    """A drawn graph: `.graph` (graphviz.Digraph), `.source` (DOT text), `.render(path)`.
+@contextlib.contextmanager
+def _dot_errors(fmt: str | None) -> Iterator[None]:
+    """Turn graphviz's bare 'dot not found' into GraphvizNotFoundError with install instructions."""
+    try:
+        yield
+    except GraphvizNotFoundError:
+        raise
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotFoundError(
+            f"draw_graph: cannot render to {fmt or 'svg'}: the graphviz 'dot' program was not found on PATH; "
+            f"{_INSTALL_HINT}. Drawing.source still gives the DOT text.") from None
 
-    Shows itself inline in Jupyter (SVG). `.render`/`.svg()`/`.pipe()` need the
-    graphviz `dot` program and raise `GraphvizNotFoundError` (a RuntimeError)
-    with install instructions when it is missing; `.source` and `.save` never do.
-    Unknown attributes are looked up on the Digraph, so `.attr`, `.node`, ... work.
+
+_SOURCE_EXTENSIONS = {"gv", "dot", "xdot", "canon"}   # graphviz's names for DOT text, not images
+
+
+def _image_format(filename: Any) -> str | None:
+    """The output format a file name asks for by its extension (`graph.png` -> png), else None."""
+    if filename is None:
+        return None
+    ext = os.path.splitext(os.fspath(filename))[1].lstrip(".").lower()
+    return ext if ext in graphviz.FORMATS and ext not in _SOURCE_EXTENSIONS else None
+
+
+class Drawing(graphviz.Digraph):
+    """A drawn graph: a `graphviz.Digraph`, so graphviz's `render`/`pipe`/`view`/`save` all work.
+
+    Two additions: `render("graph.png")` writes just that image, its format
+    taken from the extension (graphviz would save the DOT text under that name
+    and render `graph.png.svg`); and a missing `dot` program raises
+    `GraphvizNotFoundError` (a `graphviz.ExecutableNotFound`) saying how to
+    install it, while `.source` and `.save` never need it. The default output
+    format is svg. In Jupyter it shows itself inline as SVG.
     """
 
-    def __init__(self, graph: Any, ids: dict[int, str], collapse: bool | int, hidden: int,
-                 n_nodes: int) -> None:
-        self.graph = graph
-        self._ids = ids
+    def __init__(self, *args: Any, node_ids: Mapping[int, str] | None = None, collapse: bool | int = False,
+                 hidden: int = 0, n_nodes: int = 0, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "svg")
+        super().__init__(*args, **kwargs)
+        self._ids = dict(node_ids or {})
         self.n_nodes = n_nodes     # nodes drawn (tensors, ops, module boxes), legend excluded
         self.collapse = collapse   # the collapse level actually used (may be raised by max_nodes)
         self.hidden = hidden       # nodes left out and counted in the "… N more nodes" node
 
-    @property
-    def source(self) -> str:
-        """The DOT text (needs no graphviz binary)."""
-        return self.graph.source
+    def _copy_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        # graphviz's copy() rebuilds the object from these; keep what draw_graph learned too.
+        # (graphviz's own _copy_kwargs drops keywords it does not know, so add ours after it)
+        return {**super()._copy_kwargs(**kwargs), "node_ids": self._ids, "collapse": self.collapse,
+                "hidden": self.hidden, "n_nodes": self.n_nodes}
 
     def node_id(self, obj: Tensor | Function) -> str | None:
         """The DOT id of a tensor or op (or of the module box / summary node that hides it)."""
         return self._ids.get(id(obj))
 
-    def pipe(self, format: str = "svg") -> bytes:
-        """Render with `dot` and return the bytes (raises GraphvizNotFoundError without dot)."""
-        import graphviz
-        try:
-            return self.graph.pipe(format=format)
-        except graphviz.ExecutableNotFound:
-            raise GraphvizNotFoundError(
-                f"draw_graph: cannot render to {format}: the graphviz 'dot' program was not found on PATH; "
-                f"{_INSTALL_HINT}. Drawing.source still gives the DOT text.") from None
-        except graphviz.CalledProcessError as e:
-            err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr
-            raise RuntimeError(f"draw_graph: dot failed to render to {format}: {err}") from None
+    def pipe(self, format: str | None = None, renderer: str | None = None, formatter: str | None = None,
+             neato_no_op: bool | int | None = None, quiet: bool = False, *, engine: str | None = None,
+             encoding: str | None = None) -> bytes | str:
+        """graphviz's `pipe`: the rendered bytes (str with `encoding=`); svg by default."""
+        with _dot_errors(format or self.format):
+            return super().pipe(format=format, renderer=renderer, formatter=formatter,
+                                neato_no_op=neato_no_op, quiet=quiet, engine=engine, encoding=encoding)
 
     def svg(self) -> str:
         """The drawing as an SVG document (text)."""
-        return self.pipe("svg").decode("utf-8")
+        return self.pipe(format="svg", encoding="utf-8")
 
-    def render(self, path: str | os.PathLike, format: str | None = None) -> str:
-        """Render to `path` and return the path written.
+    def render(self, filename: str | os.PathLike | None = None, directory: str | os.PathLike | None = None,
+               view: bool = False, cleanup: bool = False, format: str | None = None,
+               renderer: str | None = None, formatter: str | None = None,
+               neato_no_op: bool | int | None = None, quiet: bool = False, quiet_view: bool = False, *,
+               outfile: str | os.PathLike | None = None, engine: str | None = None,
+               raise_if_result_exists: bool = False, overwrite_source: bool = False) -> str:
+        """graphviz's `render`, and `render("graph.png")`: write that image only; return its path.
 
-        `format` ("svg", "png", "pdf", ...) defaults to the path's extension, else
-        svg; the extension is appended when the path does not already end with it.
+        When `filename` ends in an output format (`.svg`, `.png`, `.pdf`, ...)
+        and `format` is not given or agrees, the image is written to
+        `directory/filename` (folders created) and no DOT file is left beside
+        it. Otherwise graphviz's own rules apply: the DOT source is saved to
+        `filename` (default `autograd.gv`) and the image to `filename.format`.
         """
-        import graphviz
-        path = os.fspath(path)
-        ext = os.path.splitext(path)[1].lstrip(".").lower()
-        fmt = (format or (ext if ext in graphviz.FORMATS else "svg")).lower()
-        if fmt not in graphviz.FORMATS:
-            raise ValueError(f"render: unknown format {fmt!r}; expected one of svg, png, pdf, "
-                             "or another graphviz output format")
-        if ext != fmt:
-            path = f"{path}.{fmt}"
-        data = self.pipe(fmt)
-        folder = os.path.dirname(path)
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(data)
-        return path
+        image = _image_format(filename) if outfile is None else None
+        if image and format in (None, image):
+            path = os.path.join(os.fspath(directory or ""), os.fspath(filename))
+            if raise_if_result_exists and os.path.exists(path):
+                raise graphviz.FileExistsError(f"render: output file exists: {path!r}")
+            data = self.pipe(format=image, renderer=renderer, formatter=formatter, neato_no_op=neato_no_op,
+                             quiet=quiet, engine=engine)
+            if os.path.dirname(path):
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
+            if view or quiet_view:
+                self._view(path, format=image, quiet=quiet_view)
+            return path
+        with _dot_errors(format or self.format):
+            return super().render(filename=filename, directory=directory, view=view, cleanup=cleanup,
+                                  format=format, renderer=renderer, formatter=formatter,
+                                  neato_no_op=neato_no_op, quiet=quiet, quiet_view=quiet_view,
+                                  outfile=outfile, engine=engine, raise_if_result_exists=raise_if_result_exists,
+                                  overwrite_source=overwrite_source)
 
-    def save(self, path: str | os.PathLike) -> str:
-        """Write the DOT source to `path` (no graphviz binary needed); return the path."""
-        path = os.fspath(path)
-        folder = os.path.dirname(path)
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(self.source)
-        return path
-
-    # Jupyter
-    def _repr_svg_(self) -> str | None:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
+        # Jupyter: graphviz's inline SVG, or the install hint as text when `dot` is missing.
         try:
-            return self.svg()
-        except GraphvizNotFoundError:
-            return None
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        try:
-            return {"image/svg+xml": self.svg()}
+            return super()._repr_mimebundle_(include, exclude, **kwargs)
         except GraphvizNotFoundError as e:
             return {"text/plain": f"{self!r}\n{e}"}
 
-    def __getattr__(self, name: str) -> Any:
-        graph = self.__dict__.get("graph")
-        if name.startswith("_") or graph is None:
-            raise AttributeError(name)
-        return getattr(graph, name)
-
     def __repr__(self) -> str:
-        return f"<Drawing: {self.n_nodes} nodes, rankdir={self.graph.graph_attr.get('rankdir')}>"
+        return f"<Drawing: {self.n_nodes} nodes, rankdir={self.graph_attr.get('rankdir')}>"
 
 
 class _Graph:
@@ -553,9 +577,10 @@ def draw_graph(root: Tensor, params: Any = None, rankdir: str = "LR", collapse: 
     hl_ids = {rep.get(n, n) for n in (f"{'t' if isinstance(h, Tensor) else 'o'}{id(h)}" for h in highlight)}
     style = _Style(labels, _module_paths(params), modules, show_values, show_grads,
                    None if grads is None else {id(t): v for t, v in grads.items()}, hl_ids)
-    dot = _emit(g, full, rep, style, rankdir, title, legend)
     ids = {id(obj): rep.get(nid, nid) for nid, obj in full.obj.items()}
-    return Drawing(dot, ids, collapse, hidden, g.count())
+    drawing = Drawing(name="autograd", node_ids=ids, collapse=collapse, hidden=hidden, n_nodes=g.count())
+    _emit(drawing, g, full, rep, style, rankdir, title, legend)
+    return drawing
 
 
 def _fit(full: _Graph, root_id: str, collapse: bool | int,
@@ -629,19 +654,14 @@ class _Style:
                 "fontsize": "10", "labeljust": "l"}
 
 
-def _emit(g: _Graph, full: _Graph, rep: dict[str, str], style: _Style, rankdir: str,
-          title: str | None, legend: bool) -> Any:
-    """Write the graph as a graphviz.Digraph: nodes inside nested module clusters, then edges."""
-    import graphviz
-
-    graph_attr = {"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25", "ranksep": "0.35",
-                  "labelloc": "t"}
+def _emit(dot: graphviz.Digraph, g: _Graph, full: _Graph, rep: dict[str, str], style: _Style,
+          rankdir: str, title: str | None, legend: bool) -> None:
+    """Write the graph into `dot`: attributes, nodes inside nested module clusters, edges, legend."""
+    dot.graph_attr.update(rankdir=rankdir, fontname="Helvetica", nodesep="0.25", ranksep="0.35", labelloc="t")
     if title:
-        graph_attr.update(label=f"<<B>{_esc(title)}</B>>", fontsize="13")
-    dot = graphviz.Digraph(name="autograd", graph_attr=graph_attr,
-                           node_attr={"fontname": "Helvetica", "fontsize": "11"},
-                           edge_attr={"fontname": "Helvetica", "fontsize": "9", "fontcolor": "#475569",
-                                      "arrowsize": "0.7"})
+        dot.graph_attr.update(label=f"<<B>{_esc(title)}</B>>", fontsize="13")
+    dot.node_attr.update(fontname="Helvetica", fontsize="11")
+    dot.edge_attr.update(fontname="Helvetica", fontsize="9", fontcolor="#475569", arrowsize="0.7")
     members: dict[str, list[Any]] = {}     # what each collapsed box hides (for its label)
     for nid, bid in rep.items():
         if g.kind.get(bid) == "module":
@@ -685,4 +705,3 @@ def _emit(g: _Graph, full: _Graph, rep: dict[str, str], style: _Style, rankdir: 
         dot.node("legend", shape="plain", fontsize="9",
                  label=f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">'
                        f'<TR><TD COLSPAN="2"><B>legend</B></TD></TR>{rows}</TABLE>>')
-    return dot

@@ -57,11 +57,17 @@ def _domain_check(op: str, x: np.ndarray, bad: np.ndarray, expected: str) -> Non
                          f"(e.g. {x[bad].flat[0]!r}); expected {expected}")
 
 
-def _expand(g: np.ndarray, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> np.ndarray:
-    """Put reduced axes back into g and broadcast it to `shape` (a read-only view)."""
-    if not keepdims and axes:
-        g = np.expand_dims(g, axes)
-    return np.broadcast_to(g, shape)
+def _expand(g: Any, kept: tuple[int, ...], shape: tuple[int, ...]) -> Any:
+    """Repeat g, a reduction's result, over the reduced axes: `kept` is its shape with
+    those axes kept (size 1), `shape` the input's."""
+    g = g.reshape(kept)
+    if type(g) is np.ndarray:
+        # A filled buffer: one C-level copy, several times cheaper than np.broadcast_to's
+        # Python wrapper for the small arrays this engine is for (benchmarks/README.md).
+        out = np.empty(shape, g.dtype)
+        out[...] = g
+        return out
+    return np.broadcast_to(g, shape)   # a Tensor: the broadcast_to op
 
 
 # -- binary, broadcasting --------------------------------------------------------
@@ -590,12 +596,13 @@ class Clip(Function):
 
 # -- reductions ----------------------------------------------------------------------
 class _Reduce(Function):
-    __slots__ = ("shape", "axes", "keepdims")
+    __slots__ = ("shape", "axes", "keepdims", "kept")
 
     def _setup(self, a, axis, keepdims):
         self.shape, self.keepdims = a.shape, keepdims
-        self.axes = normalize_axes(axis, a.ndim, self.name)
-        return self.axes
+        self.axes = axes = normalize_axes(axis, a.ndim, self.name)
+        self.kept = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
+        return axes
 
     def params(self):
         return {"axis": self.axes, "keepdims": self.keepdims} if self.axes != tuple(range(len(self.shape))) else {}
@@ -610,7 +617,7 @@ class Sum(_Reduce):
         return a.sum(axis=self._setup(a, axis, keepdims), keepdims=keepdims)
 
     def backward(self, g):
-        return (_expand(g, self.axes, self.keepdims, self.shape),)
+        return (_expand(g, self.kept, self.shape),)
 
 
 class Mean(_Reduce):
@@ -625,7 +632,7 @@ class Mean(_Reduce):
         return np.asarray(a.sum(axis=axes, keepdims=keepdims) / self.n)
 
     def backward(self, g):
-        return (_expand(g / self.n, self.axes, self.keepdims, self.shape),)
+        return (_expand(g / self.n, self.kept, self.shape),)
 
 
 class Max(_Reduce):
@@ -645,7 +652,7 @@ class Max(_Reduce):
     def backward(self, g):
         mask = self.a == self.out
         share = mask / mask.sum(axis=self.axes, keepdims=True)
-        return ((_expand(g, self.axes, self.keepdims, self.shape) * share).astype(self.a.dtype, copy=False),)
+        return ((_expand(g, self.kept, self.shape) * share).astype(self.a.dtype, copy=False),)
 
 
 class Min(Max):
@@ -710,7 +717,7 @@ class LogSumExp(_Reduce):
         return self.out
 
     def backward(self, g):
-        expand = functools.partial(_expand, axes=self.axes, keepdims=self.keepdims, shape=self.shape)
+        expand = functools.partial(_expand, kept=self.kept, shape=self.shape)
         return (expand(g) * np.exp(self.a - expand(self.out)),)
 
 

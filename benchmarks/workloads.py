@@ -26,7 +26,7 @@ import numpy as np
 
 from benchmarks import manual_numpy
 
-SYSTEMS = ("numpy", "mlpgrad", "mlpgrad-lean", "torch1", "torchN")
+SYSTEMS = ("numpy", "mlpgrad", "mlpgrad-lean", "compiled", "torch1", "torchN")
 
 
 # -- data ---------------------------------------------------------------------------
@@ -166,7 +166,8 @@ def make_runner(system: str, wl: MLPWorkload | ChainWorkload) -> Runner:
     """
     base = system[:5] if system.startswith("torch") else system
     builders = {"numpy": _numpy_runner, "mlpgrad": _mlpgrad_runner,
-                "mlpgrad-lean": functools.partial(_mlpgrad_runner, retain_grads=False), "torch": _torch_runner}
+                "mlpgrad-lean": functools.partial(_mlpgrad_runner, retain_grads=False), "torch": _torch_runner,
+                "compiled": _compiled_runner}
     if base not in builders:
         raise ValueError(f"unknown system {system!r}; expected one of {SYSTEMS}")
     return builders[base](wl)
@@ -229,6 +230,43 @@ def _mlpgrad_runner(wl, retain_grads: bool = True) -> Runner:
             out += [layer.weight.data, layer.bias.data]
         return out
     return Runner(step, params, {"model": model})
+
+
+def _compiled_runner(wl) -> Runner:
+    """mlpgrad's step traced once by `nn.compile_step` (autograd.compile for the chain), then run as NumPy code."""
+    import time
+    import autograd
+    from autograd import Tensor
+    if wl.kind == "chain":
+        x0, c, pairs = wl.x0(), wl.c, wl.n_ops // 2
+
+        def chain(x):
+            y = x
+            for _ in range(pairs):
+                y = y.tanh()
+                y = y * c
+            y.sum().backward()
+            return x.grad
+        compiled = autograd.compile(chain)
+        start = time.perf_counter()
+        compiled.trace(Tensor(x0, requires_grad=True))
+        traced_s = time.perf_counter() - start
+        box: list[np.ndarray] = []
+
+        def step():
+            box[:] = [compiled(Tensor(x0, requires_grad=True))]
+        return Runner(step, lambda: list(box), {"compile_s": traced_s})
+    import nn
+    base = _mlpgrad_runner(wl)
+    model = base.extra["model"]
+    X, y = wl.data()
+    loss_fn = getattr(nn, _MLPGRAD_LOSSES[wl.loss])()
+    compiled = nn.compile_step(model, loss_fn, nn.optim.SGD(model.parameters(), lr=wl.lr))
+    Xt, yt = Tensor(X), (y if wl.loss == "ce" else Tensor(y))
+    start = time.perf_counter()
+    compiled.trace(Xt, yt)
+    traced_s = time.perf_counter() - start
+    return Runner(lambda: compiled(Xt, yt), base.state, {"model": model, "compile_s": traced_s})
 
 
 def _torch_runner(wl) -> Runner:

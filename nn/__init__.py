@@ -9,6 +9,7 @@ from nn.layers import (MLP, Dropout, Identity, LeakyReLU, Linear, ReLU, Sigmoid,
 from nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, get_loss
 from nn import functional, init, optim
 from nn.train import EarlyStopping, History, evaluate, fit, predict
+from nn.compile_step import CompiledStep, compile_step
 
 
 def load_model(path: str) -> Module:
@@ -30,8 +31,10 @@ def load_model(path: str) -> Module:
 def __getattr__(name: str):
     # Submodules that pull optional or numpy-only pieces load on first use.
     import importlib
-    if name in ("data", "metrics", "manual", "compare", "plot", "cli"):
+    if name in ("data", "metrics", "manual", "compare", "plot", "cli", "interop", "display"):
         return importlib.import_module(f"nn.{name}")
+    if name == "check_backprop":   # the gradient doctor (nn.backprop_check), also in nn.compare
+        return importlib.import_module("nn.backprop_check").check_backprop
     raise AttributeError(f"module 'nn' has no attribute {name!r}")
 
 
@@ -39,5 +42,5 @@ __all__ = [
     "Module", "ModuleList", "Parameter", "ParameterList", "Sequential", "MLP", "Linear", "ReLU", "LeakyReLU", "Tanh",
     "Sigmoid", "Softmax", "Identity", "Dropout", "activation", "MSELoss", "L1Loss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "get_loss", "functional", "init", "optim",
-    "fit", "predict", "evaluate", "History", "EarlyStopping", "load_model",
+    "fit", "predict", "evaluate", "compile_step", "CompiledStep", "History", "EarlyStopping", "load_model",
 ]

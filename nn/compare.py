@@ -16,7 +16,10 @@ import numpy as np
 
 from autograd import Tensor, no_grad, numerical_grad
 from nn import functional as F
+from nn.backprop_check import BackpropReport, check_backprop  # noqa: F401  (re-exported: nn.compare's other half)
+from nn.losses import cross_entropy_of_probabilities
 from nn.manual import ManualMLP
+from nn.output_loss import output_activation, reads_probabilities
 from nn.module import Module
 
 
@@ -29,8 +32,17 @@ _LOSS_FNS: dict[str, Callable[[Tensor, Any], Tensor]] = {
     "mse": F.mse_loss, "half_sse": _half_sse, "bce": F.binary_cross_entropy,
     "bce_with_logits": F.binary_cross_entropy_with_logits, "cross_entropy": F.cross_entropy,
 }
+def _loss_fn(name: str, model: Module) -> Callable[[Tensor, Any], Tensor]:
+    """The autograd loss for `name` on this model's output: after a softmax layer, cross-entropy
+    reads probabilities (nn.output_loss), exactly as nn.manual does."""
+    if reads_probabilities(name, output_activation(model) or ""):
+        return cross_entropy_of_probabilities
+    return _LOSS_FNS[name]
+
+
 _MODULE_NAMES = {"MSELoss": "mse", "BCELoss": "bce", "BCEWithLogitsLoss": "bce_with_logits",
-                 "CrossEntropyLoss": "cross_entropy"}
+                 "CrossEntropyLoss": "cross_entropy",
+                 "SoftmaxOutputCrossEntropyLoss": "cross_entropy"}
 _ALIASES = {"ce": "cross_entropy", "sse": "half_sse"}
 
 
@@ -86,20 +98,37 @@ class GradientReport:
                 "loss_value_manual": self.loss_value_manual, "batch_size": self.batch_size,
                 "rows": [{**asdict(r), "shape": list(r.shape)} for r in self.rows]}
 
-    def __str__(self) -> str:
+    _HEAD = ("quantity", "shape", "|ag−manual|", "rel", "|ag−numeric|", "rel", "ok")
+
+    def _cells(self) -> list[tuple[str, ...]]:
+        """One row of text cells per compared quantity (the table body of str and HTML)."""
         def num(x: float | None) -> str:
             return "—" if x is None else f"{x:.2e}"
-        head = ("quantity", "shape", "|ag−manual|", "rel", "|ag−numeric|", "rel", "ok")
-        body = [(r.name, "×".join(map(str, r.shape)), num(r.max_abs_manual), num(r.rel_manual),
+        return [(r.name, "×".join(map(str, r.shape)), num(r.max_abs_manual), num(r.rel_manual),
                  num(r.max_abs_numerical), num(r.rel_numerical), "✓" if r.ok else "✗") for r in self.rows]
+
+    def _heading(self) -> str:
+        return (f"loss {self.loss}: autograd {self.loss_value_autograd:.12g}, manual {self.loss_value_manual:.12g} "
+                f"(batch of {self.batch_size}; δ = m·∂L/∂z)")
+
+    def _verdict(self) -> str:
+        return (f"{'PASS' if self.ok else 'FAIL'}: autograd matches manual backprop to rtol {self.rtol_manual:g}"
+                + (f" and central differences to {self.tol_numerical:g}"
+                   if any(r.max_abs_numerical is not None for r in self.rows) else ""))
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the comparison as an HTML table with ✓/✗ per quantity."""
+        from nn.display import FAIL_MARK, PASS_MARK, esc, html_table
+        rows = [(*cells[:-1], PASS_MARK if r.ok else FAIL_MARK) for cells, r in zip(self._cells(), self.rows)]
+        verdict = f"{PASS_MARK if self.ok else FAIL_MARK} {esc(self._verdict())}"
+        return html_table(self._HEAD, rows, caption=self._heading(), right=(2, 3, 4, 5), raw=(6,), footer=verdict)
+
+    def __str__(self) -> str:
+        head, body = self._HEAD, self._cells()
         widths = [max(len(row[i]) for row in [head, *body]) for i in range(len(head))]
         fmt = lambda row: "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
         rule = "  ".join("-" * w for w in widths)
-        lines = [f"loss {self.loss}: autograd {self.loss_value_autograd:.12g}, manual {self.loss_value_manual:.12g} "
-                 f"(batch of {self.batch_size}; δ = m·∂L/∂z)", fmt(head), rule, *map(fmt, body), rule,
-                 f"{'PASS' if self.ok else 'FAIL'}: autograd matches manual backprop to rtol {self.rtol_manual:g}"
-                 + (f" and central differences to {self.tol_numerical:g}"
-                    if any(r.max_abs_numerical is not None for r in self.rows) else "")]
+        lines = [self._heading(), fmt(head), rule, *map(fmt, body), rule, self._verdict()]
         return "\n".join(lines)
 
 
@@ -121,7 +150,7 @@ def _autograd_pass(model: Module, X: np.ndarray, y: Any, name: str
             z = layer(a)
             zs.append(z)
             a = act(z)
-        loss = _LOSS_FNS[name](a, y)
+        loss = _loss_fn(name, model)(a, y)
         loss.backward()
         grads = {k: (np.zeros_like(p.data) if p.grad is None else p.grad.copy()) for k, p in params.items()}
         dz = [z.grad.copy() for z in zs]
@@ -135,7 +164,7 @@ def _numerical(model: Module, X: np.ndarray, y: Any, name: str, eps: float) -> d
     params = dict(model.named_parameters())
 
     def objective(*_: Tensor) -> Tensor:
-        return _LOSS_FNS[name](model(X), y)
+        return _loss_fn(name, model)(model(X), y)
 
     with no_grad():
         grads = numerical_grad(objective, *params.values(), eps=eps)
@@ -223,7 +252,7 @@ def compare_training(model: Module, X: Any, y: Any, loss: str | Module, lr: floa
     try:
         for _ in range(epochs):
             opt.zero_grad()
-            out = _LOSS_FNS[name](model(X), y_arr)
+            out = _loss_fn(name, model)(model(X), y_arr)
             out.backward()
             opt.step()
             ag_losses.append(float(out.item()))

@@ -190,6 +190,12 @@ class MLP(Module):
                 x = act(x)
         return x
 
+    @classmethod
+    def from_torch(cls, module: Any, dtype: Any = None) -> "MLP":
+        """An MLP from a `torch.nn.Sequential` of Linear layers and activations (see `nn.interop`)."""
+        from nn.interop import mlp_from_torch
+        return mlp_from_torch(module, dtype)
+
     def config(self) -> dict:
         return {"class": "MLP", "layer_sizes": self.layer_sizes, "activations": self.activation_names,
                 "bias": self.layers[0].bias is not None, "dtype": str(self.dtype)}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograd import Tensor
+from autograd import Tensor, as_tensor
 from nn import functional as F
 from nn.module import Module
 
@@ -46,6 +46,25 @@ class BCEWithLogitsLoss(_Loss):
 class CrossEntropyLoss(_Loss):
     """Softmax cross-entropy on logits with integer labels or one-hot/probability targets."""
     fn = staticmethod(F.cross_entropy)
+
+
+def cross_entropy_of_probabilities(p: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """−Σ_j y_j log p_j per row, for probability rows p (the output of a softmax layer).
+
+    Computed as the logits cross-entropy of log p (softmax(log p) = p when each
+    row sums to 1), so targets are read exactly as by `CrossEntropyLoss`;
+    through the softmax layer the gradient is ∂L/∂z = (p − y)/m. p is clipped
+    at the dtype's smallest normal number so that log 0 never appears.
+    """
+    import numpy as np
+    p = as_tensor(p)
+    return F.cross_entropy(p.clip(float(np.finfo(p.dtype).tiny), 1.0).log(), target, reduction)
+
+
+class SoftmaxOutputCrossEntropyLoss(CrossEntropyLoss):
+    """Cross-entropy of a softmax layer's probabilities, −Σ y log p (see nn.output_loss); what
+    `fit`, `evaluate` and `compare` use for an MLP ending in softmax with CrossEntropyLoss."""
+    fn = staticmethod(cross_entropy_of_probabilities)
 
 
 LOSSES: dict[str, type[_Loss]] = {

@@ -86,14 +86,9 @@ ACTIVATIONS: tuple[str, ...] = ("relu", "leaky_relu", "tanh", "sigmoid", "identi
 LOSSES: tuple[str, ...] = ("mse", "half_sse", "bce", "bce_with_logits", "cross_entropy")
 """Loss names understood by :class:`ManualMLP`."""
 
-# Which output activations make sense for which loss.
-_OUTPUT_ACTIVATIONS: dict[str, tuple[str, ...]] = {
-    "mse": ACTIVATIONS,
-    "half_sse": ACTIVATIONS,
-    "bce": ("sigmoid",),  # bce needs probabilities; the shortcut δ = a − y needs sigmoid
-    "bce_with_logits": ("identity",),  # the loss applies the sigmoid itself
-    "cross_entropy": ("identity", "softmax"),  # logits (torch style) or probabilities
-}
+# Which output activations make sense for which loss: one table for the whole library
+# (nn.output_loss is numpy-free; it also says what each pair means).
+from nn.output_loss import OUTPUT_ACTIVATIONS as _OUTPUT_ACTIVATIONS  # noqa: E402
 
 _ACTIVATION_ALIASES = {"linear": "identity", "none": "identity", "leakyrelu": "leaky_relu"}
 _LOSS_ALIASES = {

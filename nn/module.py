@@ -210,6 +210,18 @@ class Module:
         self.load_state_dict(state, strict=strict)
         return self
 
+    # -- outgrowing mlpgrad (nn/interop.py) -----------------------------------
+    def to_torch(self) -> Any:
+        """An equivalent `torch.nn.Sequential` with copied weights (MLP or Sequential of supported layers)."""
+        from nn.interop import to_torch
+        return to_torch(self)
+
+    def export_onnx(self, path: str | os.PathLike, *, input_name: str = "input", output_name: str = "output",
+                    opset: int = 17) -> str:
+        """Write the model as an ONNX file (opset ≥ 17, dynamic batch); see `nn.interop.export_onnx`."""
+        from nn.interop import export_onnx
+        return export_onnx(self, path, input_name=input_name, output_name=output_name, opset=opset)
+
     # -- printing -------------------------------------------------------------
     def extra_repr(self) -> str:
         return ""
@@ -226,14 +238,26 @@ class Module:
             lines.append(f"  ({name}): " + repr(m).replace("\n", "\n  "))
         return "\n".join(lines) + "\n)"
 
+    def _summary_rows(self) -> list[tuple[str, str, str, int]]:
+        return [(n, str(p.shape), str(p.dtype), p.size) for n, p in self.named_parameters()]
+
     def summary(self) -> str:
         """A table of parameters: name, shape, dtype, count, and the total."""
-        rows = [(n, str(p.shape), str(p.dtype), p.size) for n, p in self.named_parameters()]
+        rows = self._summary_rows()
         w = max([len(r[0]) for r in rows] + [9])
         out = [f"{'parameter':<{w}}  {'shape':<12} {'dtype':<8} {'count':>8}"]
         out += [f"{n:<{w}}  {s:<12} {d:<8} {c:>8}" for n, s, d, c in rows]
         out.append(f"{'total':<{w}}  {'':<12} {'':<8} {self.num_parameters():>8}")
         return "\n".join(out)
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the summary as an HTML table, titled with the model and its activations."""
+        from nn.display import html_table
+        title = f"{self.describe()}: {self.num_parameters()} parameters, {self.dtype}"
+        if getattr(self, "activation_names", None):
+            title += f"; activations {', '.join(self.activation_names)}"
+        rows = [*self._summary_rows(), ("total", "", "", self.num_parameters())]
+        return html_table(("parameter", "shape", "dtype", "count"), rows, caption=title, right=(3,))
 
 
 def npz_path(path: str | os.PathLike) -> str:

@@ -155,9 +155,14 @@ class Adam(Optimizer):
         m += (1 - b1) * (g - m)          # torch: exp_avg.lerp_(grad, 1 - beta1)
         v *= b2
         v += (1 - b2) * (g * g)
-        step_size = self.lr / (1 - b1 ** t)
-        denom = np.sqrt(v) / math.sqrt(1 - b2 ** t) + h["eps"]
+        step_size, bias_correction2_sqrt = self._corrections(t)
+        denom = np.sqrt(v) / bias_correction2_sqrt + h["eps"]
         w -= step_size * (m / denom)
+
+    def _corrections(self, t: int) -> tuple[float, float]:
+        """lr / (1 − β₁ᵗ) and √(1 − β₂ᵗ), the numbers of step t (a compiled step takes them as arguments)."""
+        h = self.hyper
+        return self.lr / (1 - h["beta1"] ** t), math.sqrt(1 - h["beta2"] ** t)
 
 
 class AdamW(Adam):

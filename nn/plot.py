@@ -74,11 +74,21 @@ def _new_axes(ax: "Axes | None", figsize: tuple[float, float]) -> tuple["Figure"
     return fig, ax
 
 
+def _inline_backend() -> bool:
+    """True inside Jupyter with matplotlib's inline backend (the notebook default)."""
+    matplotlib = sys.modules.get("matplotlib")
+    return matplotlib is not None and "inline" in str(matplotlib.get_backend()).lower()
+
+
 def _finish(fig: "Figure", path: PathLike | None, own_figure: bool = True) -> "Figure":
     if own_figure:
         fig.tight_layout()
     if path is not None:
         save_figure(fig, path)
+    if own_figure and _inline_backend():
+        # Jupyter displays the returned figure; left open in pyplot, the inline backend
+        # would display it a second time when the cell ends.
+        _pyplot().close(fig)
     return fig
 
 

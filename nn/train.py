@@ -12,6 +12,7 @@ import numpy as np
 
 from autograd import Tensor, no_grad
 from nn.module import Module
+from nn.output_loss import loss_for_model
 from nn.optim import LRScheduler, Optimizer
 
 
@@ -67,6 +68,20 @@ class History:
             w.writerow(["epoch", *cols])
             for i in range(self.epochs):
                 w.writerow([i + 1, *(c[i] if i < len(c) else "" for c in cols.values())])
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the final numbers as a table, and the loss curves (log scale) beside it."""
+        from nn.display import html_table, loss_curve_svg
+        rows: list[tuple[str, Any]] = [("epochs", self.epochs), ("stop", self.stop_reason or "—"),
+                                       ("best epoch", "—" if self.best_epoch is None else self.best_epoch)]
+        rows += [(f"train {k}", f"{v[-1]:.6g}") for k, v in [("loss", self.train_loss), *self.metrics.items()] if v]
+        rows += [(f"validation {k}", f"{v[-1]:.6g}") for k, v in [("loss", self.val_loss),
+                                                                    *self.val_metrics.items()] if v]
+        curves = [("train", self.train_loss, "#1f77b4")] + ([("validation", self.val_loss, "#ff7f0e")]
+                                                           if self.val_loss else [])
+        table = html_table(("History", ""), rows, right=(1,))
+        return (f'<div style="display:flex;gap:16px;align-items:flex-start">{table}'
+                f'{loss_curve_svg(curves)}</div>')
 
     def __repr__(self) -> str:
         last = f"train_loss={self.train_loss[-1]:.6g}" if self.train_loss else "empty"
@@ -125,7 +140,7 @@ def evaluate(model: Module, X: Any, y: Any, loss: Any, metrics: Sequence[str | C
     """{'loss': …, metric: …} of the model on (X, y), without a graph."""
     from nn.losses import get_loss
     X, y = _check_xy(X, y, "evaluate")
-    loss_fn = get_loss(loss)
+    loss_fn = loss_for_model(model, get_loss(loss), "evaluate")
     out = predict(model, X)
     with no_grad():
         result = {"loss": float(loss_fn(Tensor(out), y).item())}
@@ -155,14 +170,16 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Optimizer, epochs: 
         batch_size: int | None = None, validation: tuple[Any, Any] | None = None,
         validation_fraction: float | None = None, early_stopping: EarlyStopping | int | None = None,
         scheduler: LRScheduler | None = None, metrics: Sequence[str | Callable] | None = None,
-        progress: bool = True, seed: int | None = None, shuffle: bool = True) -> History:
+        progress: bool = True, seed: int | None = None, shuffle: bool = True,
+        callback: Callable[[int, History], None] | None = None) -> History:
     """Train `model` on (X, y) for `epochs` epochs and return the `History`.
 
     Validation data comes from `validation=(X_val, y_val)` or a held-out
     `validation_fraction` (split with `seed`). Early stopping monitors the
     validation loss (the training loss without validation). If the loss or a
     gradient stops being finite, raises FloatingPointError and leaves the
-    model with its last finite weights.
+    model with its last finite weights. `callback(epoch, history)` runs after
+    every epoch (the CLI prints progress lines with it).
     """
     from nn import data as D
     from nn.losses import get_loss
@@ -188,7 +205,7 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Optimizer, epochs: 
         early_stopping = EarlyStopping()
     elif isinstance(early_stopping, int) and not isinstance(early_stopping, bool):
         early_stopping = EarlyStopping(patience=early_stopping)
-    loss_fn = get_loss(loss)
+    loss_fn = loss_for_model(model, get_loss(loss))   # e.g. softmax output + cross-entropy: probabilities
     metric_fns = _metric_fns(metrics)
     # Bad targets (labels out of range, shapes) or a wrong feature count fail now, before any update
     # (a full batch would fail at its first step anyway; a later mini-batch or validation would not).
@@ -258,6 +275,8 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Optimizer, epochs: 
                 bar.update(1)
                 bar.set_postfix(loss=f"{hist.train_loss[-1]:.4g}",
                                 **({"val": f"{hist.val_loss[-1]:.4g}"} if hist.val_loss else {}))
+            if callback is not None:
+                callback(epoch, hist)
             if early_stopping and bad_epochs >= early_stopping.patience:
                 hist.stop_reason = (f"early stopping: no improvement for {early_stopping.patience} epochs "
                                     f"(best epoch {hist.best_epoch})")

@@ -8,6 +8,7 @@ import time
 import warnings
 import xml.etree.ElementTree as ET
 
+import graphviz
 import numpy as np
 import pytest
 
@@ -529,12 +530,12 @@ def test_render_png_and_pdf(tmp_path):
     assert open(pdf, "rb").read(5) == b"%PDF-"
 
 
-def test_jupyter_repr_is_svg():
+def test_jupyter_repr_is_inline_svg():
     require_dot()
     *_, L = micrograd_example()
-    drawing = draw_graph(L)
-    assert drawing._repr_svg_().lstrip().startswith("<?xml")
-    assert "<svg" in drawing._repr_mimebundle_()["image/svg+xml"]
+    bundle = draw_graph(L)._repr_mimebundle_()
+    assert list(bundle) == ["image/svg+xml"]
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml") and "<svg" in bundle["image/svg+xml"]
 
 
 def test_save_writes_the_dot_source(tmp_path):
@@ -557,13 +558,109 @@ def test_missing_dot_binary_gives_install_hint_but_source_works(tmp_path, monkey
     assert isinstance(info.value, GraphvizNotFoundError)
     assert "apt-get install graphviz" in str(info.value) and "brew install graphviz" in str(info.value)
     assert not (tmp_path / "g.svg").exists()
-    assert drawing._repr_svg_() is None
-    assert "apt-get install graphviz" in drawing._repr_mimebundle_()["text/plain"]
+    assert isinstance(info.value, graphviz.ExecutableNotFound)      # what graphviz users catch
+    bundle = drawing._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"] and "apt-get install graphviz" in bundle["text/plain"]
+    for call in (lambda: drawing.pipe(), lambda: drawing.svg(),
+                 lambda: drawing.render(filename="g", directory=tmp_path, format="png", cleanup=True)):
+        with pytest.raises(GraphvizNotFoundError, match="brew install graphviz"):
+            call()
 
 
 def test_autograd_draw_graph_delegates():
     *_, L = micrograd_example()
     assert isinstance(autograd.draw_graph(L, rankdir="TB"), Drawing)
+
+
+# -- graphviz compatibility: a Drawing is a graphviz.Digraph ---------------------------------------
+def test_cli_graph_writes_only_the_image(tmp_path):
+    require_dot()
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "nn", "graph", "--out", str(tmp_path / "g.png")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.png"]     # no DOT file left beside it
+
+
+def test_drawing_is_a_graphviz_digraph_with_svg_as_default_format():
+    *_, L = micrograd_example()
+    drawing = draw_graph(L)
+    assert isinstance(drawing, graphviz.Digraph)
+    assert drawing.format == "svg" and drawing.source == str(drawing)
+
+
+def test_graphviz_render_signature_with_directory_format_and_cleanup(tmp_path):
+    require_dot()
+    *_, L = micrograd_example()
+    path = draw_graph(L).render(filename="graph", directory=tmp_path, format="svg", cleanup=True)
+    assert path == str(tmp_path / "graph.svg")
+    assert ET.parse(path).getroot().tag.endswith("svg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.svg"]     # cleanup removed the DOT file
+
+
+def test_graphviz_render_without_cleanup_keeps_the_dot_source_beside_the_image(tmp_path):
+    require_dot()
+    *_, L = micrograd_example()
+    drawing = draw_graph(L)
+    path = drawing.render(filename="g.gv", directory=tmp_path, format="png")
+    assert path == str(tmp_path / "g.gv.png") and open(path, "rb").read(4) == b"\x89PNG"
+    assert (tmp_path / "g.gv").read_text(encoding="utf-8") == drawing.source
+    default = draw_graph(L).render(directory=tmp_path / "d")   # graphviz's default name, our default format
+    assert default == str(tmp_path / "d" / "autograd.gv.svg")
+
+
+def test_graphviz_render_outfile_keyword(tmp_path):
+    require_dot()
+    *_, L = micrograd_example()
+    path = draw_graph(L).render(outfile=tmp_path / "out.pdf", cleanup=True)
+    assert open(path, "rb").read(5) == b"%PDF-" and path.endswith("out.pdf")
+
+
+def test_render_image_name_writes_only_that_file(tmp_path):
+    require_dot()
+    *_, L = micrograd_example()
+    drawing = draw_graph(L)
+    path = drawing.render(tmp_path / "sub" / "graph.png")
+    assert path == str(tmp_path / "sub" / "graph.png") and open(path, "rb").read(4) == b"\x89PNG"
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["graph.png"]
+    assert drawing.render("graph.svg", directory=tmp_path) == str(tmp_path / "graph.svg")
+    with pytest.raises(graphviz.FileExistsError, match="graph.svg"):
+        drawing.render("graph.svg", directory=tmp_path, raise_if_result_exists=True)
+    # an explicit format that disagrees with the extension follows graphviz: source + source.format
+    assert drawing.render(tmp_path / "g.png", format="svg") == str(tmp_path / "g.png.svg")
+
+
+def test_graphviz_pipe_signature():
+    require_dot()
+    *_, L = micrograd_example()
+    drawing = draw_graph(L)
+    assert drawing.pipe().lstrip().startswith(b"<?xml")                     # svg by default
+    assert drawing.pipe(format="png")[:4] == b"\x89PNG"
+    text = drawing.pipe(format="svg", encoding="utf-8")
+    assert isinstance(text, str) and text == drawing.svg()
+
+
+def test_graphviz_save_and_view(tmp_path):
+    require_dot()
+    *_, L = micrograd_example()
+    drawing = draw_graph(L)
+    assert drawing.save(filename="g.gv", directory=tmp_path) == str(tmp_path / "g.gv")
+    opened = []
+    drawing._view = lambda path, format, quiet: opened.append((path, format))   # no desktop viewer here
+    path = drawing.view(filename="v.gv", directory=tmp_path, cleanup=True)
+    assert opened == [(path, "svg")] and path == str(tmp_path / "v.gv.svg")
+    assert not (tmp_path / "v.gv").exists()
+
+
+def test_copy_keeps_the_drawing_and_its_node_ids():
+    *_, L = micrograd_example()
+    drawing = draw_graph(L)
+    twin = drawing.copy()
+    assert type(twin) is Drawing and twin.source == drawing.source
+    assert twin.node_id(L) == drawing.node_id(L) == f"t{id(L)}" and twin.n_nodes == drawing.n_nodes
+    twin.node("extra")
+    assert "extra" not in drawing.source
 
 
 def test_real_nn_mlp_collapses_to_one_box_per_layer_and_activation():
