@@ -316,8 +316,11 @@ class Trace:
 class Compiled:
     """A function traced to NumPy code; call it like the original (see `compile`)."""
 
-    def __init__(self, fn: Callable, params: Params = None, name: str = "step", extra: Any = None) -> None:
-        self.fn, self.params, self.name = fn, params, name
+    def __init__(self, fn: Callable, params: Params = None, name: str = "step", extra: Any = None,
+                 grads: bool = True) -> None:
+        self.fn, self.name = fn, name
+        self.params = _named_params(params)   # the parameter set is fixed; their arrays may change
+        self.grads = grads                    # write each parameter's gradient back to .grad
         # More arguments (optimizer state arrays, a learning rate): an object with
         # declare(rec) -> [Var] (install proxies for the trace), restore(), values() -> [value].
         self.extra = extra
@@ -347,13 +350,17 @@ class Compiled:
         return self
 
     def _key(self, args: tuple) -> Any:
-        def sig(a: Any) -> Any:
-            d = a.data if isinstance(a, Tensor) else a
-            if isinstance(d, np.ndarray):
-                return (type(a).__name__, d.shape, d.dtype.str, isinstance(a, Tensor) and a.requires_grad)
-            return ("value", repr(d))
-        return tuple(sig(a) for a in args) + tuple((p.data.shape, p.data.dtype.str)
-                                                   for _, p in _named_params(self.params))
+        key = []
+        for a in args:
+            if isinstance(a, Tensor) and isinstance(a.data, np.ndarray):
+                key.append((a.data.shape, a.data.dtype, a.requires_grad))
+            elif isinstance(a, np.ndarray):
+                key.append((a.shape, a.dtype, None))
+            else:
+                key.append(("value", repr(a)))   # a Python value is fixed at trace time
+        for _, p in self.params:
+            key.append((p.data.shape, p.data.dtype))
+        return tuple(key)
 
     def _get(self, args: tuple) -> Trace:
         key = self._key(args)
@@ -370,7 +377,7 @@ class Compiled:
     def __call__(self, *args: Any) -> Any:
         tr = self._get(args)
         arrays = [a.data if isinstance(a, Tensor) else a for a in args if _is_arg(a)]
-        arrays += [p.data for _, p in _named_params(self.params)]
+        arrays += [p.data for _, p in self.params]
         if self.extra is not None:
             arrays += self.extra.values()
         results = tr.run(*arrays)
@@ -399,7 +406,7 @@ class Compiled:
                 traced_args.append(t)
             else:
                 traced_args.append(proxy)
-        named = _named_params(self.params)
+        named = self.params
         saved = [(p.data, p.grad) for _, p in named]
         proxies = []
         try:
@@ -436,7 +443,7 @@ class Compiled:
                                          "depend on the traced inputs")
                     outputs.append(p.data.var)
                     writebacks.append((p, "data"))
-                if isinstance(p.grad, Traced):
+                if self.grads and isinstance(p.grad, Traced):
                     outputs.append(p.grad.var)
                     writebacks.append((p, "grad"))
         finally:

@@ -118,11 +118,6 @@ def _describe(m: Any) -> str:
     return type(m).__name__
 
 
-def _module_title(m: Any, paths: Mapping[int, str]) -> str:
-    path = paths.get(id(m))
-    return f"{path} · {_describe(m)}" if path else _describe(m)
-
-
 def _title_html(m: Any, paths: Mapping[int, str]) -> str:
     """`<B>layers.0</B> · Linear(2→16)`, or just the description when the path is unknown/root."""
     path = paths.get(id(m))

@@ -22,10 +22,9 @@ class GradcheckError(AssertionError):
 
 @dataclass
 class GradcheckResult:
-    """One input's comparison: the worst element and its errors."""
+    """One failing input: its worst element and the errors there."""
     input_index: int
     name: str | None
-    ok: bool
     worst_index: tuple[int, ...]
     analytic: float
     numeric: float
@@ -117,7 +116,7 @@ def gradcheck(fn: Callable[..., Tensor], *inputs: Tensor, eps: float = 1e-6, ato
             i = np.unravel_index(int(np.argmax(np.where(np.isfinite(err), err, np.inf))), a.shape)
             index = next(k for k, x in enumerate(inputs) if x is t)  # identity: Tensor == is elementwise
             failures.append(GradcheckResult(
-                index, t.name, False, tuple(int(k) for k in i), float(a[i]), float(n[i]),
+                index, t.name, tuple(int(k) for k in i), float(a[i]), float(n[i]),
                 float(err[i]), float(err[i] / max(abs(n[i]), 1e-300))))
     if failures:
         if raise_exception:

@@ -79,19 +79,19 @@ class ManualMLP:
     """
 
     def __init__(self, weights: Sequence[tuple[np.ndarray, np.ndarray]], activations: Sequence[str],
-                 loss: str, lr: float, X: np.ndarray, y: np.ndarray) -> None:
+                 loss: str, lr: float, X: np.ndarray, y: np.ndarray, l2: float = 0.0) -> None:
         if len(weights) != len(activations):
             raise ValueError("ManualMLP: one activation per layer")
         if loss == "bce" and activations[-1] != "sigmoid":
             raise ValueError("ManualMLP: the fused BCE delta needs a sigmoid output")
         if loss == "ce" and activations[-1] != "identity":
             raise ValueError("ManualMLP: cross-entropy takes logits (identity output)")
-        if loss not in ("bce", "mse", "ce"):
+        if loss not in ("bce", "mse", "ce", "hinge"):
             raise ValueError(f"ManualMLP: unknown loss {loss!r}")
         self.W = [np.array(W, copy=True) for W, _ in weights]
         self.b = [np.array(b, copy=True) for _, b in weights]
         self.activations = list(activations)
-        self.loss, self.lr = loss, float(lr)
+        self.loss, self.lr, self.l2 = loss, float(lr), float(l2)   # l2: α of the penalty α·Σ w²
         self.X = X
         self.y = y
         self.m = X.shape[0]
@@ -143,6 +143,15 @@ class ManualMLP:
             value = np.dot(flat, flat) / n
             d *= 2.0 / n
             return np.asarray(value), d
+        if loss == "hinge":  # mean(max(0, 1 − y·s)): dL/ds = −y·[1 − y·s > 0]/N
+            n = out.size
+            margin = 1.0 - y * out
+            active = margin > 0
+            value = np.dot(margin.reshape(-1), active.reshape(-1)) / n
+            d = out
+            np.multiply(y, active, out=d)
+            d *= -1.0 / n
+            return np.asarray(value), d
         # softmax cross-entropy on logits: dL/dz = (softmax(z) − onehot)/m
         z = out
         z -= z.max(axis=1, keepdims=True)
@@ -159,11 +168,16 @@ class ManualMLP:
         """Forward, loss, backward and `W -= lr·dW` for every layer; returns the loss."""
         acts = self.forward()
         value, d = self._output_delta(acts[-1])
+        if self.l2:   # + α Σ w² over every weight and bias: d/dw = 2αw
+            value = value + self.l2 * sum(np.dot(w.reshape(-1), w.reshape(-1)) for w in self.parameters())
         lr = self.lr
         for l in range(len(self.W) - 1, -1, -1):
             W, b = self.W[l], self.b[l]
             dW = d.T @ acts[l]
             db = d.sum(axis=0)
+            if self.l2:
+                dW += (2 * self.l2) * W
+                db += (2 * self.l2) * b
             if l > 0:                          # uses the old W, so before the update
                 d = d @ W
                 _times_derivative_(d, acts[l], self.activations[l - 1])
@@ -179,7 +193,7 @@ class ManualMLP:
         _, d = self._output_delta(acts[-1])
         grads: list[np.ndarray] = []
         for l in range(len(self.W) - 1, -1, -1):
-            grads[:0] = [d.T @ acts[l], d.sum(axis=0)]
+            grads[:0] = [d.T @ acts[l] + 2 * self.l2 * self.W[l], d.sum(axis=0) + 2 * self.l2 * self.b[l]]
             if l > 0:
                 d = d @ self.W[l]
                 _times_derivative_(d, acts[l], self.activations[l - 1])

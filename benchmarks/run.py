@@ -38,7 +38,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true",
                    help="few repeats, short blocks, W6 with 10,000 ops (for smoke tests)")
-    p.add_argument("--workloads", default="W1,W2,W3,W4,W5,W6",
+    p.add_argument("--workloads", default="W1,W2,W3,W4,W5,W6,W7",
                    help="comma-separated workload keys (default: all)")
     p.add_argument("--repeat", type=int, default=None,
                    help="timed blocks per system (default 15, W6 5; --quick: 3)")
@@ -46,6 +46,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=1,
                    help="BLAS/OpenMP threads for NumPy and mlpgrad (default 1)")
     p.add_argument("--no-torch", action="store_true", help="skip PyTorch even if it is installed")
+    p.add_argument("--no-jax", action="store_true", help="skip the jax.jit column even if jax is installed")
     p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                    help="wall: elapsed time (default); cpu: this process's CPU time, steadier on a "
                         "busy machine (for torch N threads it adds up all threads' time)")
@@ -95,7 +96,8 @@ from benchmarks import workloads as W  # noqa: E402
 
 CHECK_STEPS = 3
 RTOL = {np.dtype(np.float64): 1e-9, np.dtype(np.float32): 1e-4}
-LABELS = {"numpy": "numpy manual", "mlpgrad": "mlpgrad", "torch1": "torch 1 thread", "torchN": "torch {n} threads"}
+LABELS = {"numpy": "numpy manual", "mlpgrad": "mlpgrad", "compiled": "mlpgrad compiled", "jax": "jax.jit",
+          "torch1": "torch 1 thread", "torchN": "torch {n} threads"}
 
 
 # -- machine -------------------------------------------------------------------------------
@@ -231,7 +233,8 @@ def time_systems(wl, systems: list[str], torch_mod, repeats: int, block_s: float
     if torch_mod is not None:
         torch_mod.set_num_threads(1)
     return {s: {"median_s": statistics.median(v), "min_s": min(v), "steps_per_block": ks[s],
-                "minor_faults_per_step": statistics.median(faults[s]), "samples_s": v}
+                "minor_faults_per_step": statistics.median(faults[s]), "samples_s": v,
+                "compile_s": runners[s].extra.get("compile_s")}   # compiled / jax.jit: trace + build
             for s, v in samples.items()}
 
 
@@ -374,6 +377,8 @@ def report(results: list[dict], info: dict, systems: list[str], ncores: int, qui
 
     head = ["", "workload"] + [LABELS[s].format(n=ncores) + " µs" for s in systems]
     head += ["mlpgrad / numpy", "goal"]
+    if "compiled" in systems:
+        head += ["compiled / numpy", "compile ms" + (" (compiled · jax)" if "jax" in systems else "")]
     if "torch1" in systems:
         head += ["torch 1T / mlpgrad"]
     head += ["goal met", "check"]
@@ -387,6 +392,11 @@ def report(results: list[dict], info: dict, systems: list[str], ncores: int, qui
         row += [_us(t[s]["median_s"]) if s in t else "—" for s in systems]
         ratio = (t["mlpgrad"]["median_s"] / t["numpy"]["median_s"]) if "mlpgrad" in t and "numpy" in t else None
         row += [f"{ratio:.2f}×" if ratio else "—", f"≤ {wl.goal}×" + (f" {wl.extra_goal}" if wl.extra_goal else "")]
+        if "compiled" in systems:
+            cr = (t["compiled"]["median_s"] / t["numpy"]["median_s"]) if "compiled" in t and "numpy" in t else None
+            ms = [f"{t[s]['compile_s'] * 1e3:.0f}" if s in t and t[s].get("compile_s") else "—"
+                  for s in ("compiled", "jax") if s in systems]
+            row += [f"{cr:.2f}×" if cr else "—", " · ".join(ms)]
         if "torch1" in systems:
             tr = (t["torch1"]["median_s"] / t["mlpgrad"]["median_s"]) if "torch1" in t and "mlpgrad" in t else None
             row += [f"{tr:.2f}×" if tr else "—"]
@@ -461,7 +471,9 @@ def main(args: argparse.Namespace) -> int:
         import torch as torch_mod
         torch_mod.set_num_threads(1)
     ncores = n_cores()
-    systems = ["numpy", "mlpgrad"]
+    systems = ["numpy", "mlpgrad", "compiled"]
+    if not args.no_jax and W.jax_available():
+        systems.append("jax")
     if torch_mod is not None:
         systems += ["torch1"] + (["torchN"] if ncores > 1 else [])
     info = machine_info(torch_mod)
@@ -500,6 +512,14 @@ def main(args: argparse.Namespace) -> int:
             else:
                 notes.append("torch **mismatch** (not timed)")
                 timed = [s for s in timed if not s.startswith("torch")]
+        for s in ("compiled", "jax"):
+            sc = chk["systems"].get(s)
+            if s in timed and sc is not None and not sc.get("ok"):
+                timed.remove(s)
+                if not (s == "jax" and wl.kind == "chain"):
+                    notes.append(f"{s} **mismatch** (not timed)")
+            elif sc is not None:
+                notes.append(f"{s} ok ({sc['max_rel_diff']:.1e})")
         res["check_summary"] = "; ".join(notes)
         print(f"[{wl.key}] check: {res['check_summary']}", file=sys.stderr, flush=True)
         res["timing"] = time_systems(wl, timed, torch_mod, repeats, block_s, ncores)

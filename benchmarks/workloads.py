@@ -26,7 +26,7 @@ import numpy as np
 
 from benchmarks import manual_numpy
 
-SYSTEMS = ("numpy", "mlpgrad", "mlpgrad-lean", "compiled", "torch1", "torchN")
+SYSTEMS = ("numpy", "mlpgrad", "mlpgrad-lean", "compiled", "jax", "torch1", "torchN")
 
 
 # -- data ---------------------------------------------------------------------------
@@ -80,6 +80,7 @@ class MLPWorkload:
     weight_seed: int = 0
     kind: str = "mlp"
     extra_goal: str = ""           # described in the report
+    l2: float = 0.0                # α of the penalty α·Σ w² added to the loss (the micrograd demo)
 
     @property
     def rows(self) -> int:
@@ -107,7 +108,8 @@ class MLPWorkload:
 
     def describe(self) -> str:
         arch = "→".join(map(str, self.sizes))
-        return f"{arch} {'/'.join(self.activations)}, {self.loss.upper()}, {self.rows} rows, {np.dtype(self.dtype).name}"
+        loss = self.loss.upper() + (f" + {self.l2:g}·L2 (composed)" if self.l2 else "")
+        return f"{arch} {'/'.join(self.activations)}, {loss}, {self.rows} rows, {np.dtype(self.dtype).name}"
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,8 @@ WORKLOADS: dict[str, MLPWorkload | ChainWorkload] = {w.key: w for w in [
     MLPWorkload("W5", "micrograd demo", (2, 16, 16, 1), ("relu", "relu", "identity"), "mse", np.float64,
                 0.05, lambda: moons(100, 0.1, seed=5, labels=(-1.0, 1.0)), goal=1.3),
     ChainWorkload("W6", "long elementwise chain", n_ops=100_000, size=16, c=1.0000001, goal=3.0),
+    MLPWorkload("W7", "micrograd demo, hinge + L2", (2, 16, 16, 1), ("relu", "relu", "identity"), "hinge",
+                np.float64, 0.05, lambda: moons(100, 0.1, seed=5, labels=(-1.0, 1.0)), goal=2.0, l2=1e-4),
 ]}
 
 
@@ -167,7 +171,7 @@ def make_runner(system: str, wl: MLPWorkload | ChainWorkload) -> Runner:
     base = system[:5] if system.startswith("torch") else system
     builders = {"numpy": _numpy_runner, "mlpgrad": _mlpgrad_runner,
                 "mlpgrad-lean": functools.partial(_mlpgrad_runner, retain_grads=False), "torch": _torch_runner,
-                "compiled": _compiled_runner}
+                "compiled": _compiled_runner, "jax": _jax_runner}
     if base not in builders:
         raise ValueError(f"unknown system {system!r}; expected one of {SYSTEMS}")
     return builders[base](wl)
@@ -182,7 +186,7 @@ def _numpy_runner(wl) -> Runner:
             box[:] = [net.step()]
         return Runner(step, lambda: list(box))
     X, y = wl.data()
-    net = manual_numpy.ManualMLP(wl.weights(), wl.activations, wl.loss, wl.lr, X, y)
+    net = manual_numpy.ManualMLP(wl.weights(), wl.activations, wl.loss, wl.lr, X, y, l2=wl.l2)
     return Runner(net.step, net.parameters, {"net": net})
 
 
@@ -213,7 +217,7 @@ def _mlpgrad_runner(wl, retain_grads: bool = True) -> Runner:
     for i, (W, b) in enumerate(wl.weights()):
         state[f"layers.{i}.weight"], state[f"layers.{i}.bias"] = W, b
     model.load_state_dict(state)
-    loss_fn = getattr(nn, _MLPGRAD_LOSSES[wl.loss])()
+    loss_fn = _mlpgrad_loss(wl, model)
     opt = nn.optim.SGD(model.parameters(), lr=wl.lr)
     Xt = Tensor(X)
     yt = y if wl.loss == "ce" else Tensor(y)   # integer labels stay a NumPy int array
@@ -230,6 +234,21 @@ def _mlpgrad_runner(wl, retain_grads: bool = True) -> Runner:
             out += [layer.weight.data, layer.bias.data]
         return out
     return Runner(step, params, {"model": model})
+
+
+def _mlpgrad_loss(wl, model) -> Callable:
+    """The workload's loss as mlpgrad users write it: a loss module, or the micrograd demo's
+    hinge + L2 composed from primitive ops (as in micrograd's demo notebook)."""
+    import nn
+    if wl.loss != "hinge":
+        return getattr(nn, _MLPGRAD_LOSSES[wl.loss])()
+    params = model.parameters()
+
+    def hinge_l2(scores, y):
+        data_loss = (1 - y * scores).relu().mean()
+        reg_loss = wl.l2 * sum((p * p).sum() for p in params)
+        return data_loss + reg_loss
+    return hinge_l2
 
 
 def _compiled_runner(wl) -> Runner:
@@ -260,7 +279,7 @@ def _compiled_runner(wl) -> Runner:
     base = _mlpgrad_runner(wl)
     model = base.extra["model"]
     X, y = wl.data()
-    loss_fn = getattr(nn, _MLPGRAD_LOSSES[wl.loss])()
+    loss_fn = _mlpgrad_loss(wl, model)
     compiled = nn.compile_step(model, loss_fn, nn.optim.SGD(model.parameters(), lr=wl.lr))
     Xt, yt = Tensor(X), (y if wl.loss == "ce" else Tensor(y))
     start = time.perf_counter()
@@ -300,7 +319,12 @@ def _torch_runner(wl) -> Runner:
         linears.append(lin)
         mods += [lin] if act == "identity" else [lin, acts[act]()]
     model = torch.nn.Sequential(*mods)
-    loss_fn = {"bce": torch.nn.BCELoss, "mse": torch.nn.MSELoss, "ce": torch.nn.CrossEntropyLoss}[wl.loss]()
+    if wl.loss == "hinge":
+        def loss_fn(scores, target):
+            reg = wl.l2 * sum((p * p).sum() for p in model.parameters())
+            return torch.relu(1 - target * scores).mean() + reg
+    else:
+        loss_fn = {"bce": torch.nn.BCELoss, "mse": torch.nn.MSELoss, "ce": torch.nn.CrossEntropyLoss}[wl.loss]()
     opt = torch.optim.SGD(model.parameters(), lr=wl.lr)
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
 
@@ -316,6 +340,61 @@ def _torch_runner(wl) -> Runner:
             out += [lin.weight.detach().numpy().copy(), lin.bias.detach().numpy().copy()]
         return out
     return Runner(step, params, {"model": model})
+
+
+def _jax_runner(wl) -> Runner:
+    """JAX: the loss written with jax.numpy, `jax.grad` and the SGD update in one `jax.jit` step
+    (float64 enabled; XLA on one thread). The first call (trace + XLA compile) is timed as compile_s."""
+    import os
+    import time
+    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+    import jax
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+    if wl.kind == "chain":
+        raise ValueError("jax runner: the 100k-op chain is not traced with jax.jit (compile time)")
+    X, y = wl.data()
+    acts = {"relu": jax.nn.relu, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid, "identity": lambda z: z}
+    rows = np.arange(X.shape[0])
+
+    def loss_fn(params, X, y):
+        a = X
+        for (W, b), act in zip(params, wl.activations):
+            a = acts[act](a @ W.T + b)
+        if wl.loss == "bce":
+            return -jnp.mean(y * jnp.maximum(jnp.log(a), -100) + (1 - y) * jnp.maximum(jnp.log1p(-a), -100))
+        if wl.loss == "mse":
+            return jnp.mean((a - y) ** 2)
+        if wl.loss == "ce":
+            return jnp.mean(jax.scipy.special.logsumexp(a, axis=1) - a[rows, y])
+        reg = wl.l2 * sum(jnp.sum(W * W) + jnp.sum(b * b) for W, b in params)
+        return jnp.mean(jax.nn.relu(1 - y * a)) + reg
+
+    @jax.jit
+    def step(params, X, y):
+        grads = jax.grad(loss_fn)(params, X, y)
+        return [(W - wl.lr * gW, b - wl.lr * gb) for (W, b), (gW, gb) in zip(params, grads)]
+
+    box = [[(jnp.asarray(W), jnp.asarray(b)) for W, b in wl.weights()]]
+    Xj, yj = jnp.asarray(X), jnp.asarray(y)
+    start = time.perf_counter()
+    jax.block_until_ready(step(box[0], Xj, yj))   # trace + compile (the result is discarded)
+    compile_s = time.perf_counter() - start
+
+    def run():
+        box[0] = jax.block_until_ready(step(box[0], Xj, yj))
+
+    def params():
+        return [np.asarray(a) for Wb in box[0] for a in Wb]
+    return Runner(run, params, {"compile_s": compile_s})
+
+
+def jax_available() -> bool:
+    try:
+        import jax  # noqa: F401
+    except Exception:
+        return False
+    return True
 
 
 def torch_available() -> bool:

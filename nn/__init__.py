@@ -8,7 +8,7 @@ from nn.layers import (MLP, Dropout, Identity, LeakyReLU, Linear, ReLU, Sigmoid,
                        activation)
 from nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, get_loss
 from nn import functional, init, optim
-from nn.train import EarlyStopping, History, evaluate, fit, predict
+from nn.train import Callback, EarlyStopping, History, Run, evaluate, fit, predict, train_step
 from nn.compile_step import CompiledStep, compile_step
 
 
@@ -42,5 +42,5 @@ __all__ = [
     "Module", "ModuleList", "Parameter", "ParameterList", "Sequential", "MLP", "Linear", "ReLU", "LeakyReLU", "Tanh",
     "Sigmoid", "Softmax", "Identity", "Dropout", "activation", "MSELoss", "L1Loss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "get_loss", "functional", "init", "optim",
-    "fit", "predict", "evaluate", "compile_step", "CompiledStep", "History", "EarlyStopping", "load_model",
+    "fit", "predict", "evaluate", "train_step", "Callback", "Run", "compile_step", "CompiledStep", "History", "EarlyStopping", "load_model",
 ]

@@ -22,16 +22,17 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from nn import registry as _registry
+
 DATASETS = ("moons", "circles", "xor", "sine", "surface", "spirals", "blobs")
 MIN_SAMPLES = {"moons": 2, "circles": 2, "xor": 2, "sine": 2, "surface": 2, "spirals": 3, "blobs": 3}
 BUILTIN_TASK = {"moons": "classify", "circles": "classify", "xor": "classify", "sine": "regress",
                 "surface": "regress", "spirals": "classify", "blobs": "classify"}
-TRAIN_LOSSES = ("mse", "l1", "bce", "bce_with_logits", "cross_entropy")
-COMPARE_LOSSES = ("mse", "half_sse", "bce", "bce_with_logits", "cross_entropy")
-LOSS_ALIASES = {"ce": "cross_entropy", "sse": "half_sse"}
-OUTPUT_ACTIVATION = {"bce": "sigmoid", "bce_with_logits": "identity", "mse": "identity", "l1": "identity",
-                     "cross_entropy": "identity", "half_sse": "identity"}
-ACTIVATION_NAMES = ("relu", "leaky_relu", "tanh", "sigmoid", "softmax", "identity")
+# Loss and activation names come from the one table in nn.registry.
+TRAIN_LOSSES = _registry.TRAIN_LOSSES          # losses with an nn module: train, graph
+COMPARE_LOSSES = _registry.MANUAL_LOSSES       # losses with hand-derived backprop: compare
+LOSS_ALIASES = _registry.LOSS_ALIASES
+ACTIVATION_NAMES = tuple(_registry.ACTIVATIONS)
 GRAPH_FORMATS = ("svg", "png", "pdf", "dot")
 DEMO_ACCURACY = 0.9
 SEED_MAX = 2**32 - 1
@@ -245,8 +246,8 @@ def _build_model(args: argparse.Namespace, data: Any, loss: str, hidden: Sequenc
     if args.activations:
         acts = [a.strip().lower() for a in args.activations.split(",")]
     else:
-        acts = [hidden_act] * (len(sizes) - 2) + [OUTPUT_ACTIVATION[loss]]
-    unknown = [a for a in acts if a not in ACTIVATION_NAMES and a not in ("linear", "none")]
+        acts = [hidden_act] * (len(sizes) - 2) + [_registry.LOSSES[loss].default_output]
+    unknown = [a for a in acts if _registry.activation_name(a) is None]
     if unknown:
         raise UsageError(f"unknown activation {unknown[0]!r}; expected one of {', '.join(ACTIVATION_NAMES)}")
     if len(acts) != len(sizes) - 1:
@@ -489,7 +490,7 @@ def _final_fit(model: Any, data: Any, prep: Any, hist: Any, lr: float) -> tuple[
     learned nothing: R² < 0 (worse than the mean), accuracy at the majority rate, or a rising loss."""
     import nn
     from nn import metrics
-    predicted, _ = prep.predict(nn.predict(model, data.X))
+    predicted, _ = prep.predict(nn.predict(model, data.X), model.activation_names[-1])
     if data.task == "regression":
         r2 = metrics.r2(data.target, predicted.reshape(-1, 1))
         summary = f"final R² {r2:.4f} on the training data"
@@ -529,7 +530,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if prep is None:
         preds, probs, header = out, None, [f"output{i + 1}" for i in range(out.shape[1])]
     else:
-        preds, probs = prep.predict(out)
+        preds, probs = prep.predict(out, model.activation_names[-1])
         header = ["prediction"] + ([f"p_{c:g}" for c in prep.classes] if probs is not None else [])
     columns = [preds.reshape(len(X), -1)] + ([probs] if probs is not None else [])
     if args.out == "-":

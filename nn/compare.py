@@ -15,49 +15,35 @@ from typing import Any, Callable
 import numpy as np
 
 from autograd import Tensor, no_grad, numerical_grad
-from nn import functional as F
+from nn import registry
 from nn.backprop_check import BackpropReport, check_backprop  # noqa: F401  (re-exported: nn.compare's other half)
-from nn.losses import cross_entropy_of_probabilities
+from nn.losses import cross_entropy_of_probabilities, functional_form
 from nn.manual import ManualMLP
 from nn.output_loss import output_activation, reads_probabilities
 from nn.module import Module
 
 
-# Loss name (as nn.manual spells it) -> the autograd loss, and whether it averages over the batch.
-def _half_sse(out: Tensor, y: Any) -> Tensor:
-    return 0.5 * F.mse_loss(out, y, reduction="sum")
-
-
-_LOSS_FNS: dict[str, Callable[[Tensor, Any], Tensor]] = {
-    "mse": F.mse_loss, "half_sse": _half_sse, "bce": F.binary_cross_entropy,
-    "bce_with_logits": F.binary_cross_entropy_with_logits, "cross_entropy": F.cross_entropy,
-}
 def _loss_fn(name: str, model: Module) -> Callable[[Tensor, Any], Tensor]:
     """The autograd loss for `name` on this model's output: after a softmax layer, cross-entropy
     reads probabilities (nn.output_loss), exactly as nn.manual does."""
     if reads_probabilities(name, output_activation(model) or ""):
         return cross_entropy_of_probabilities
-    return _LOSS_FNS[name]
-
-
-_MODULE_NAMES = {"MSELoss": "mse", "BCELoss": "bce", "BCEWithLogitsLoss": "bce_with_logits",
-                 "CrossEntropyLoss": "cross_entropy",
-                 "SoftmaxOutputCrossEntropyLoss": "cross_entropy"}
-_ALIASES = {"ce": "cross_entropy", "sse": "half_sse"}
+    return functional_form(name)
 
 
 def loss_name(loss: str | Module) -> str:
     """The manual-backprop name of a loss given as a name or an nn loss module."""
     if isinstance(loss, str):
-        name = _ALIASES.get(loss.lower(), loss.lower())
+        name = registry.loss_name(loss)
     else:
         if getattr(loss, "reduction", "mean") != "mean":
             raise ValueError(f"compare: only reduction='mean' losses are compared, got "
                              f"{type(loss).__name__}(reduction={loss.reduction!r}); use loss='half_sse' for ½Σ(y−a)²")
-        name = _MODULE_NAMES.get(type(loss).__name__, "")
-    if name not in _LOSS_FNS:
-        raise ValueError(f"compare: unsupported loss {loss!r}; expected one of {sorted(_LOSS_FNS)} "
-                         "or MSELoss/BCELoss/BCEWithLogitsLoss/CrossEntropyLoss")
+        name = registry.loss_of_module(loss)
+    if name not in registry.MANUAL_LOSSES:
+        modules = "/".join(registry.LOSSES[n].module for n in registry.MANUAL_LOSSES if registry.LOSSES[n].module)
+        raise ValueError(f"compare: unsupported loss {loss!r}; expected one of {sorted(registry.MANUAL_LOSSES)} "
+                         f"or {modules}")
     return name
 
 
@@ -144,12 +130,7 @@ def _autograd_pass(model: Module, X: np.ndarray, y: Any, name: str
     saved = {k: p.grad for k, p in params.items()}
     try:
         model.zero_grad()
-        a: Any = X
-        zs = []
-        for layer, act in zip(model.layers, model.activation_modules):
-            z = layer(a)
-            zs.append(z)
-            a = act(z)
+        zs, a = model.forward_with_preactivations(X)
         loss = _loss_fn(name, model)(a, y)
         loss.backward()
         grads = {k: (np.zeros_like(p.data) if p.grad is None else p.grad.copy()) for k, p in params.items()}

@@ -123,7 +123,7 @@ class CompiledStep:
                              "build the optimizer from model.parameters()")
         _init_state(optimizer)
         self._args = _OptimizerArguments(optimizer, names)
-        self._compiled = Compiled(self._traced_step, params=model, name=name, extra=self._args)
+        self._compiled = Compiled(self._traced_step, params=model, name=name, extra=self._args, grads=False)
 
     def _traced_step(self, x: Tensor, y: Tensor) -> Tensor:
         loss = self.loss_fn(self.model(x), y)
@@ -136,11 +136,13 @@ class CompiledStep:
                 opt._update(p.data, p.grad, state)
         return loss
 
+    def _batch(self, x: Any, y: Any) -> tuple[Tensor, Tensor]:
+        if not isinstance(x, Tensor):
+            x = as_tensor(np.asarray(x, dtype=self.model.dtype or np.float64))
+        return x, (y if isinstance(y, Tensor) else as_tensor(y))
+
     def __call__(self, x: Any, y: Any) -> Tensor:
-        dtype = self.model.dtype or np.float64
-        x = x if isinstance(x, Tensor) else as_tensor(np.asarray(x, dtype=dtype))
-        y = y if isinstance(y, Tensor) else as_tensor(y)
-        loss = self._compiled(x, y)
+        loss = self._compiled(*self._batch(x, y))
         self._args.advance()
         return loss
 
@@ -155,9 +157,7 @@ class CompiledStep:
 
     def trace(self, x: Any, y: Any) -> "CompiledStep":
         """Trace on an example batch without training (so `.source` is available)."""
-        dtype = self.model.dtype or np.float64
-        x = x if isinstance(x, Tensor) else as_tensor(np.asarray(x, dtype=dtype))
-        self._compiled.trace(x, y if isinstance(y, Tensor) else as_tensor(y))
+        self._compiled.trace(*self._batch(x, y))
         return self
 
 

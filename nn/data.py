@@ -11,7 +11,9 @@ Return conventions (every ``make_*`` function returns ``(X, y)``):
 
 Randomness is explicit: pass ``seed=`` (an int) or ``rng=`` (a
 ``numpy.random.Generator``, or a legacy ``numpy.random.RandomState`` to
-continue an old-style stream); ``rng`` wins when both are given. The global
+continue an old-style stream), not both: ``seed=`` and ``rng=`` together are
+an error, as everywhere in mlpgrad (``make_sine`` and ``make_surface`` ignore
+their default seed when ``rng=`` is given). The global
 ``np.random`` state is never read or changed.
 
 Reproducing the seed documents. Several tutorials draw their data with the
@@ -39,6 +41,8 @@ from typing import Iterator, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+from nn import checks
 
 __all__ = [
     "make_moons",
@@ -83,13 +87,19 @@ def _check_nonneg(fn: str, name: str, value: object) -> float:
     return value
 
 
-def _random_source(fn: str, seed: Optional[int], rng: Optional[RandomSource], legacy: bool) -> RandomSource:
+def _random_source(fn: str, seed: Optional[int], rng: Optional[RandomSource], legacy: bool,
+                   default_seed: Optional[int] = None) -> RandomSource:
     """The stream to draw from: ``rng`` if given, else a fresh one built from ``seed``.
 
     ``legacy=True`` builds ``np.random.RandomState(seed)`` (the generator behind
-    ``np.random.seed``), otherwise ``np.random.default_rng(seed)``.
+    ``np.random.seed``), otherwise ``np.random.default_rng(seed)``. Passing both
+    ``seed`` and ``rng`` is an error (as in ``autograd.randn``); a function whose
+    seed has a documented default (``make_sine``'s 87) passes it as
+    ``default_seed``, so that ``rng=`` alone still works there.
     """
     if rng is not None:
+        if seed is not None and seed != default_seed:
+            raise ValueError(f"{fn}: pass either seed= or rng=, not both")
         if not isinstance(rng, (np.random.Generator, np.random.RandomState)):
             raise TypeError(
                 f"{fn}: rng must be a numpy.random.Generator or RandomState, got {type(rng).__name__}"
@@ -115,24 +125,6 @@ def _legacy_recipe(fn: str, legacy: Legacy, recipes: Sequence[str]) -> Optional[
         return legacy
     choices = ", ".join(repr(r) for r in recipes)
     raise ValueError(f"{fn}: legacy must be False, True or one of {choices}, got {legacy!r}")
-
-
-def _as_rows(fn: str, name: str, a: ArrayLike) -> np.ndarray:
-    """``a`` as an ndarray with at least one axis (rows along axis 0), finite if numeric."""
-    arr = np.asarray(a)
-    if arr.ndim == 0:
-        raise ValueError(f"{fn}: {name} must have at least one axis (rows), got a scalar")
-    _check_finite(fn, name, arr)
-    return arr
-
-
-def _check_finite(fn: str, name: str, arr: np.ndarray) -> None:
-    """Raise if a float/complex array holds NaN or inf, saying how many."""
-    if arr.dtype.kind in "fc":
-        bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
-        if bad:
-            plural = "value" if bad == 1 else "values"
-            raise ValueError(f"{fn}: {name} contains {bad} non-finite {plural} (NaN or inf)")
 
 
 def _split_counts(n: int, k: int) -> np.ndarray:
@@ -293,7 +285,7 @@ def make_sine(
     fn = "make_sine"
     n = _check_n_samples(fn, n_samples)
     noise = _check_nonneg(fn, "noise", noise)
-    src = _random_source(fn, seed, rng, legacy=bool(legacy))
+    src = _random_source(fn, seed, rng, legacy=bool(legacy), default_seed=87)
     X = np.linspace(-np.pi, np.pi, n).reshape(-1, 1)
     y = np.sin(X) + noise * src.standard_normal((n, 1))  # RandomState: same draws as randn(n, 1)
     return X, y
@@ -317,7 +309,7 @@ def make_surface(
     fn = "make_surface"
     n = _check_n_samples(fn, n_samples)
     noise = _check_nonneg(fn, "noise", noise)
-    src = _random_source(fn, seed, rng, legacy=bool(legacy))
+    src = _random_source(fn, seed, rng, legacy=bool(legacy), default_seed=2025)
     eps = src.normal(0, noise, n)
     x1 = src.uniform(-5, 5, n)
     x2 = src.uniform(-5, 5, n)
@@ -399,7 +391,7 @@ def make_blobs(
         C = np.asarray(centers, dtype=np.float64)
         if C.ndim != 2 or C.shape[0] < 1 or C.shape[1] < 1:
             raise ValueError(f"{fn}: centers must be an int or an array of shape (k, n_features), got shape {C.shape}")
-        _check_finite(fn, "centers", C)
+        checks.finite(C, "centers", fn)
         k, d = C.shape
         if n_features is not None and int(n_features) != d:
             raise ValueError(f"{fn}: n_features={n_features} but centers have {d} features")
@@ -508,11 +500,10 @@ def train_test_split(
     ``sklearn.model_selection.train_test_split(..., random_state=seed)``.
     """
     fn = "train_test_split"
-    X = _as_rows(fn, "X", X)
-    y = _as_rows(fn, "y", y)
+    X = checks.rows(X, "X", fn, numeric=False, empty=True)
+    y = checks.rows(y, "y", fn, numeric=False, empty=True)
     n = X.shape[0]
-    if y.shape[0] != n:
-        raise ValueError(f"{fn}: X has {n} rows but y has {y.shape[0]}")
+    checks.same_rows(X, y, fn)
     if n == 0:
         raise ValueError(f"{fn}: X and y are empty (0 rows); nothing to split")
     recipe = _legacy_recipe(fn, legacy, ("tutorial", "sklearn"))
@@ -580,7 +571,7 @@ class Standardizer:
             )
         if X.dtype.kind not in "biuf":
             raise ValueError(f"{fn}: X must be numeric, got dtype {X.dtype}")
-        _check_finite(fn, "X", X)
+        checks.finite(X, "X", fn)
         return X
 
     def fit(self, X: ArrayLike) -> "Standardizer":
@@ -656,12 +647,11 @@ def batches(
     the first ``next``.
     """
     fn = "batches"
-    X = _as_rows(fn, "X", X)
+    X = checks.rows(X, "X", fn, numeric=False, empty=True)
     n = X.shape[0]
     if y is not None:
-        y = _as_rows(fn, "y", y)
-        if y.shape[0] != n:
-            raise ValueError(f"{fn}: X has {n} rows but y has {y.shape[0]}")
+        y = checks.rows(y, "y", fn, numeric=False, empty=True)
+        checks.same_rows(X, y, fn)
     if n == 0:
         raise ValueError(f"{fn}: X is empty (0 rows)")
     if batch_size is None:

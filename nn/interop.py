@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from nn import registry
 from nn.layers import MLP, Dropout, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh
 from nn.module import Module, Sequential, _default_file_mode
 
@@ -27,9 +28,9 @@ __all__ = ["to_torch", "mlp_from_torch", "export_onnx", "require_onnx", "support
 
 MIN_OPSET = 17
 _ACTIVATION_TYPES = (ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, Identity)
-# torch.nn class name -> our activation name (what MLP(activations=...) takes)
-_TORCH_ACTIVATIONS = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "Tanh": "tanh", "Sigmoid": "sigmoid",
-                      "Softmax": "softmax", "Identity": "identity"}
+# torch.nn class name -> our activation name (what MLP(activations=...) takes): torch names its
+# activation classes as nn.layers does, so the registry's module column is torch's class name too
+_TORCH_ACTIVATIONS = {spec.module: spec.name for spec in registry.ACTIVATION_SPECS}
 _SUPPORTED_TEXT = "Linear, ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, Identity, Dropout"
 
 

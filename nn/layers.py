@@ -9,6 +9,7 @@ from autograd import Tensor, as_tensor
 from autograd.creation import make_rng
 from nn import functional as F
 from nn import init as init_
+from nn import registry
 from nn.module import Module, ModuleList, Parameter
 
 
@@ -129,18 +130,15 @@ class Dropout(Module):
         return f"p={self.p}"
 
 
-ACTIVATIONS: dict[str, type[Module]] = {
-    "relu": ReLU, "leaky_relu": LeakyReLU, "tanh": Tanh, "sigmoid": Sigmoid,
-    "softmax": Softmax, "identity": Identity, "linear": Identity, "none": Identity,
-}
+ACTIVATIONS: dict[str, type[Module]] = {alias: globals()[spec.module] for spec in registry.ACTIVATION_SPECS
+                                        for alias in (spec.name, *spec.aliases)}
 
 
 def activation(name: str) -> Module:
     """An activation module from its name (relu, leaky_relu, tanh, sigmoid, softmax, identity)."""
-    key = name.lower() if isinstance(name, str) else name
-    if key not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; expected one of "
-                         f"{sorted(k for k in ACTIVATIONS if k not in ('linear', 'none'))}")
+    key = registry.activation_name(name)
+    if key is None:
+        raise ValueError(f"unknown activation {name!r}; expected one of {sorted(registry.ACTIVATIONS)}")
     return ACTIVATIONS[key]()
 
 
@@ -168,20 +166,18 @@ class MLP(Module):
         elif isinstance(activations, str):
             raise TypeError(f"MLP: activations must be a list with one name per layer, got the string "
                             f"{activations!r}; e.g. {[activations] * n_layers}")
-        activations = [a.lower() if isinstance(a, str) else a for a in activations]
         if len(activations) != n_layers:
             raise ValueError(f"MLP: {n_layers} layers ({sizes}) need {n_layers} activation names, "
                              f"got {len(activations)}: {list(activations)}")
         mods = [activation(a) for a in activations]
         r = make_rng(seed, rng)
         self.layer_sizes = sizes
-        self.activation_names = ["identity" if a in ("linear", "none") else a for a in activations]
+        self.activation_names = [registry.activation_name(a) for a in activations]
         self.layers = ModuleList(
             Linear(sizes[i], sizes[i + 1], bias=bias, init=init, bias_init=bias_init, rng=r,
                    dtype=dtype, activation=self.activation_names[i])
             for i in range(n_layers))
         self.activation_modules = ModuleList(mods)
-        self._init_name = init if isinstance(init, str) or init is None else getattr(init, "__name__", "custom")
 
     def forward(self, x: Any) -> Tensor:
         for layer, act in zip(self.layers, self.activation_modules):
@@ -190,6 +186,19 @@ class MLP(Module):
                 x = act(x)
         return x
 
+    def forward_with_preactivations(self, x: Any) -> tuple[list[Tensor], Tensor]:
+        """The forward pass that also returns every layer's pre-activation: `(zs, output)`.
+
+        `zs[l]` is z^l = a^{l−1} Wˡᵀ + bˡ, a Tensor in the graph, so after
+        `loss.backward()` its `.grad` is ∂L/∂zˡ (the δ of backprop, up to the
+        batch factor). `nn.compare` reads δ this way.
+        """
+        zs = []
+        for layer, act in zip(self.layers, self.activation_modules):
+            zs.append(layer(x))
+            x = act(zs[-1])
+        return zs, x
+
     @classmethod
     def from_torch(cls, module: Any, dtype: Any = None) -> "MLP":
         """An MLP from a `torch.nn.Sequential` of Linear layers and activations (see `nn.interop`)."""
@@ -197,6 +206,7 @@ class MLP(Module):
         return mlp_from_torch(module, dtype)
 
     def config(self) -> dict:
+        """The architecture as plain data: layer sizes, activation names, bias, dtype (saved with the weights)."""
         return {"class": "MLP", "layer_sizes": self.layer_sizes, "activations": self.activation_names,
                 "bias": self.layers[0].bias is not None, "dtype": str(self.dtype)}
 

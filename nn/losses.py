@@ -5,6 +5,7 @@ from typing import Any
 
 from autograd import Tensor, as_tensor
 from nn import functional as F
+from nn import registry
 from nn.module import Module
 
 
@@ -67,10 +68,19 @@ class SoftmaxOutputCrossEntropyLoss(CrossEntropyLoss):
     fn = staticmethod(cross_entropy_of_probabilities)
 
 
-LOSSES: dict[str, type[_Loss]] = {
-    "mse": MSELoss, "l1": L1Loss, "bce": BCELoss, "bce_with_logits": BCEWithLogitsLoss,
-    "cross_entropy": CrossEntropyLoss, "ce": CrossEntropyLoss,
-}
+def half_sse_loss(input: Tensor, target: Any, reduction: str = "sum") -> Tensor:
+    """½ Σ (p − y)² over all elements (seed 001's E; a sum, so `reduction` is ignored)."""
+    return 0.5 * F.mse_loss(input, target, reduction="sum")
+
+
+def functional_form(name: str) -> Any:
+    """The functional form `fn(input, target, reduction)` of the loss `name` (by nn.registry)."""
+    attr = registry.LOSSES[name].functional
+    return getattr(F, attr, None) or globals()[attr]
+
+
+LOSSES: dict[str, type[_Loss]] = {alias: globals()[spec.module] for spec in registry.LOSS_SPECS if spec.module
+                                  for alias in (spec.name, *registry.LOSS_ALIASES_OF[spec.name])}
 
 
 def get_loss(loss: str | Module) -> Module:

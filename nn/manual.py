@@ -80,25 +80,16 @@ __all__ = [
     "tanh",
 ]
 
-ACTIVATIONS: tuple[str, ...] = ("relu", "leaky_relu", "tanh", "sigmoid", "identity", "softmax")
-"""Activation names understood by :class:`ManualMLP`."""
-
-LOSSES: tuple[str, ...] = ("mse", "half_sse", "bce", "bce_with_logits", "cross_entropy")
-"""Loss names understood by :class:`ManualMLP`."""
-
-# Which output activations make sense for which loss: one table for the whole library
-# (nn.output_loss is numpy-free; it also says what each pair means).
+# Names come from the one registry of nn (plain Python, no autograd): its rows say which losses
+# have a hand-derived counterpart here and which output activations each loss can read.
+from nn import registry as _registry  # noqa: E402
 from nn.output_loss import OUTPUT_ACTIVATIONS as _OUTPUT_ACTIVATIONS  # noqa: E402
 
-_ACTIVATION_ALIASES = {"linear": "identity", "none": "identity", "leakyrelu": "leaky_relu"}
-_LOSS_ALIASES = {
-    "mseloss": "mse",
-    "bceloss": "bce",
-    "bcewithlogitsloss": "bce_with_logits",
-    "crossentropyloss": "cross_entropy",
-    "ce": "cross_entropy",
-    "sse": "half_sse",
-}
+ACTIVATIONS: tuple[str, ...] = tuple(_registry.ACTIVATIONS)
+"""Activation names understood by :class:`ManualMLP`."""
+
+LOSSES: tuple[str, ...] = _registry.MANUAL_LOSSES
+"""Loss names understood by :class:`ManualMLP`."""
 
 # Mean-reduction losses divide by the batch size; half_sse is a plain sum.
 _SUM_LOSSES = ("half_sse",)
@@ -260,8 +251,7 @@ def _normalize_activation(name: Any, where: str) -> str:
         return "identity"
     if not isinstance(name, str):
         raise ValueError(f"ManualMLP: {where}: activation must be a string, got {name!r}")
-    key = name.strip().lower()
-    key = _ACTIVATION_ALIASES.get(key, key)
+    key = _registry.activation_name(name)
     if key not in ACTIVATIONS:
         raise ValueError(f"ManualMLP: {where}: unknown activation {name!r}; expected one of {ACTIVATIONS}")
     return key
@@ -270,7 +260,7 @@ def _normalize_activation(name: Any, where: str) -> str:
 def _normalize_loss(loss: Any) -> str:
     """Accept a loss name, or (duck-typed) a loss module such as ``nn.MSELoss()``."""
     if isinstance(loss, str):
-        key = loss.strip().lower()
+        key = _registry.loss_name(loss)
     else:
         reduction = getattr(loss, "reduction", "mean")
         if reduction != "mean":
@@ -278,8 +268,7 @@ def _normalize_loss(loss: Any) -> str:
                 f"ManualMLP: loss {type(loss).__name__} has reduction={reduction!r}; only 'mean' is "
                 "supported (use loss='half_sse' for ½ Σ (y − a)²)"
             )
-        key = type(loss).__name__.lower()
-    key = _LOSS_ALIASES.get(key, key)
+        key = _registry.loss_of_module(loss)
     if key not in LOSSES:
         raise ValueError(f"ManualMLP: unknown loss {loss!r}; expected one of {LOSSES}")
     return key
@@ -448,7 +437,7 @@ class ManualMLP:
             biases.append(None if bias is None else np.array(bias.data, copy=True))
             slope = 0.01
             name = names[l]
-            if isinstance(name, str) and _ACTIVATION_ALIASES.get(name.lower(), name.lower()) == "leaky_relu":
+            if _registry.activation_name(name) == "leaky_relu":
                 try:
                     slope = float(model.activation_modules[l].negative_slope)
                 except (AttributeError, IndexError, TypeError):

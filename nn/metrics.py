@@ -14,26 +14,14 @@ from typing import Any
 
 import numpy as np
 
+from nn import checks
+
 __all__ = ["accuracy", "mse", "r2"]
 
 
 def _array(fn: str, name: str, x: Any) -> np.ndarray:
-    """``x`` as a non-empty ndarray with at least one axis (``Tensor`` -> its ``.data``)."""
-    if not isinstance(x, (np.ndarray, np.generic)):  # ndarray.data is a memoryview: leave arrays alone
-        x = getattr(x, "data", x)
-    a = np.asarray(x)
-    if a.ndim == 0:
-        raise ValueError(f"{fn}: {name} must be an array of samples, got a scalar")
-    if a.shape[0] == 0:
-        raise ValueError(f"{fn}: {name} is empty (shape {a.shape})")
-    if a.dtype.kind not in "biuf":
-        raise ValueError(f"{fn}: {name} must be numeric, got dtype {a.dtype}")
-    if a.dtype.kind == "f":
-        bad = int(a.size - np.count_nonzero(np.isfinite(a)))
-        if bad:
-            plural = "value" if bad == 1 else "values"
-            raise ValueError(f"{fn}: {name} contains {bad} non-finite {plural} (NaN or inf)")
-    return a
+    """``x`` as a non-empty, numeric, finite ndarray with at least one axis (``Tensor`` -> its ``.data``)."""
+    return checks.rows(x, name, fn)
 
 
 def _same_shape(fn: str, t: np.ndarray, p: np.ndarray) -> None:
@@ -43,19 +31,6 @@ def _same_shape(fn: str, t: np.ndarray, p: np.ndarray) -> None:
         if t.size == p.size:
             hint = "; reshape one of them (e.g. y.reshape(-1, 1)) — metrics do not broadcast"
         raise ValueError(f"{fn}: y_true has shape {t.shape} but y_pred has shape {p.shape}{hint}")
-
-
-def _labels(fn: str, name: str, a: np.ndarray, n_classes: int) -> np.ndarray:
-    """``a`` (1-D) as int64 class labels in ``[0, n_classes)``."""
-    if a.dtype.kind == "f" and not np.all(a == np.round(a)):
-        raise ValueError(f"{fn}: {name} must hold integer class labels, got non-integer values")
-    labels = a.astype(np.int64)
-    if labels.min() < 0 or labels.max() >= n_classes:
-        raise ValueError(
-            f"{fn}: {name} labels must lie in [0, {n_classes - 1}] for {n_classes} score columns, "
-            f"got values in [{labels.min()}, {labels.max()}]"
-        )
-    return labels
 
 
 def accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> float:
@@ -86,7 +61,7 @@ def accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> float:
         if t.shape == p.shape:
             truth = np.argmax(t, axis=1)
         elif t.ndim == 1:
-            truth = _labels(fn, "y_true", t, k)
+            truth = checks.class_labels(t, k, "y_true", fn)
         else:
             raise ValueError(
                 f"{fn}: y_pred holds scores of shape {p.shape}, so y_true must be labels of shape "

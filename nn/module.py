@@ -14,8 +14,7 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
-from autograd import Tensor
-from autograd.grad_mode import STATE as _STATE
+from autograd import Tensor, scope
 
 CONFIG_KEY = "__config__"
 
@@ -66,15 +65,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        # The scope lets drawings group this module's ops into one cluster
-        # (set directly rather than through autograd.scope: this runs for every layer call).
-        state = _STATE
-        prev = state.scope
-        state.scope = prev + (self,)
-        try:
+        with scope(self):   # drawings group the ops made inside into one cluster per module
             return self.forward(*args, **kwargs)
-        finally:
-            state.scope = prev
 
     # -- traversal ------------------------------------------------------------
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
@@ -276,27 +268,34 @@ def _default_file_mode() -> int:
     return 0o666 & ~mask
 
 
-class ModuleList(Module):
-    """A list of modules, registered as `0`, `1`, …"""
+class _ItemList(Module):
+    """A list of modules or parameters, registered as `0`, `1`, … (in `_modules` or `_parameters`)."""
+    _kind: type = Module
+    _store = "_modules"
 
-    def __init__(self, modules: Any = ()) -> None:
+    def __init__(self, items: Any = ()) -> None:
         super().__init__()
-        for m in modules:
-            self.append(m)
+        for item in items:
+            self.append(item)
 
-    def append(self, module: Module) -> None:
-        if not isinstance(module, Module):
-            raise TypeError(f"ModuleList: expected a Module, got {type(module).__name__}")
-        setattr(self, str(len(self._modules)), module)
+    def append(self, item: Any) -> None:
+        if not isinstance(item, self._kind):
+            raise TypeError(f"{self._list_name}: expected a {self._kind.__name__}, got {type(item).__name__}")
+        setattr(self, str(len(self)), item)
 
-    def __getitem__(self, i: int) -> Module:
-        return list(self._modules.values())[i]
+    def __getitem__(self, i: int) -> Any:
+        return list(getattr(self, self._store).values())[i]
 
     def __len__(self) -> int:
-        return len(self._modules)
+        return len(getattr(self, self._store))
 
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+    def __iter__(self) -> Iterator[Any]:
+        return iter(getattr(self, self._store).values())
+
+
+class ModuleList(_ItemList):
+    """A list of modules, registered as `0`, `1`, …"""
+    _list_name = "ModuleList"
 
 
 class Sequential(ModuleList):
@@ -311,28 +310,10 @@ class Sequential(ModuleList):
         return x
 
 
-class ParameterList(Module):
+class ParameterList(_ItemList):
     """A list of parameters, registered as `0`, `1`, … (a list of Parameters assigned
     to a Module attribute becomes one, so its entries appear as `name.0`, `name.1`)."""
-
-    def __init__(self, parameters: Any = ()) -> None:
-        super().__init__()
-        for p in parameters:
-            self.append(p)
-
-    def append(self, parameter: Parameter) -> None:
-        if not isinstance(parameter, Parameter):
-            raise TypeError(f"ParameterList: expected a Parameter, got {type(parameter).__name__}")
-        setattr(self, str(len(self._parameters)), parameter)
-
-    def __getitem__(self, i: int) -> Parameter:
-        return list(self._parameters.values())[i]
-
-    def __len__(self) -> int:
-        return len(self._parameters)
-
-    def __iter__(self) -> Iterator[Parameter]:
-        return iter(self._parameters.values())
+    _kind, _store, _list_name = Parameter, "_parameters", "ParameterList"
 
     def extra_repr(self) -> str:
         return ", ".join(str(p.shape) for p in self._parameters.values())

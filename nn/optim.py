@@ -12,7 +12,6 @@ from typing import Any, Iterable
 import numpy as np
 
 from autograd import Tensor
-from autograd.ops import constant
 
 
 class Optimizer:
@@ -95,7 +94,7 @@ class SGD(Optimizer):
             if g is not None:
                 w = p.data
                 if lr is None or lr.dtype is not w.dtype:
-                    lr = constant(self.lr, w.dtype)
+                    lr = np.asarray(self.lr, dtype=w.dtype)   # 0-d: float32 weights stay float32
                 _subtract_scaled(w, lr, g)
 
     def _update(self, w, g, state):

@@ -15,29 +15,19 @@ Every other pair is refused with an error that names the pairs that work: a
 sigmoid or softmax before a loss that applies its own would squash twice, and
 a tanh/ReLU output is neither logits of one class among k nor probabilities.
 The two cross-entropy rows give the same loss and the same gradients; only the
-network's output differs (logits or probabilities).
+network's output differs (logits or probabilities). The table itself is the
+`outputs` column of `nn.registry.LOSS_SPECS`.
 """
 from __future__ import annotations
 
 from typing import Any
 
-ANY_OUTPUT = ("relu", "leaky_relu", "tanh", "sigmoid", "identity", "softmax")
+from nn.registry import ACTIVATIONS, ANY_OUTPUT, LOSSES, loss_of_module
 
-OUTPUT_ACTIVATIONS: dict[str, tuple[str, ...]] = {
-    "mse": ANY_OUTPUT, "l1": ANY_OUTPUT, "half_sse": ANY_OUTPUT,
-    "bce": ("sigmoid",),
-    "bce_with_logits": ("identity",),
-    "cross_entropy": ("identity", "softmax"),
-}
+__all__ = ["ANY_OUTPUT", "OUTPUT_ACTIVATIONS", "check_output", "reads_probabilities", "output_activation",
+           "loss_for_model", "probabilities"]
 
-_WHY = {
-    "bce": "BCE reads probabilities; use bce_with_logits for an identity (logits) output",
-    "bce_with_logits": "it applies the sigmoid itself, so a sigmoid (or softmax) layer would squash twice; "
-                       "use bce on a sigmoid output",
-    "cross_entropy": "it reads logits from an identity output or probabilities from a softmax output",
-}
-_MODULE_LOSS = {"MSELoss": "mse", "L1Loss": "l1", "BCELoss": "bce", "BCEWithLogitsLoss": "bce_with_logits",
-                "CrossEntropyLoss": "cross_entropy", "SoftmaxOutputCrossEntropyLoss": "cross_entropy"}
+OUTPUT_ACTIVATIONS: dict[str, tuple[str, ...]] = {s.name: s.outputs for s in LOSSES.values()}
 
 
 def check_output(loss: str, activation: str, where: str) -> None:
@@ -45,7 +35,7 @@ def check_output(loss: str, activation: str, where: str) -> None:
     allowed = OUTPUT_ACTIVATIONS.get(loss, ANY_OUTPUT)
     if activation not in allowed:
         raise ValueError(f"{where}: loss {loss!r} does not fit a {activation!r} output layer; expected "
-                         f"{' or '.join(repr(a) for a in allowed)} ({_WHY[loss]})")
+                         f"{' or '.join(repr(a) for a in allowed)} ({LOSSES[loss].why})")
 
 
 def reads_probabilities(loss: str, activation: str) -> bool:
@@ -62,7 +52,7 @@ def output_activation(model: Any) -> str | None:
 def loss_for_model(model: Any, loss: Any, where: str = "fit") -> Any:
     """The loss module to apply to `model(X)`: `loss` itself, checked against the table above, or
     for cross-entropy after a softmax layer the cross-entropy of those probabilities."""
-    act, name = output_activation(model), _MODULE_LOSS.get(type(loss).__name__)
+    act, name = output_activation(model), loss_of_module(loss)
     if act is None or name is None:
         return loss   # not an MLP, or a custom loss: nothing to check
     check_output(name, act, where)
@@ -70,3 +60,27 @@ def loss_for_model(model: Any, loss: Any, where: str = "fit") -> Any:
         from nn.losses import SoftmaxOutputCrossEntropyLoss
         return SoftmaxOutputCrossEntropyLoss(loss.reduction)
     return loss
+
+
+def probabilities(out: Any, activation: str | None, loss: str | None = None) -> Any:
+    """The outputs `out` (an (n, k) ndarray) as probabilities, by the registry, never by their values.
+
+    A sigmoid or softmax output layer already gives probabilities. Otherwise
+    the loss says how its logits become probabilities (sigmoid for
+    bce_with_logits, softmax for cross_entropy); a regression loss leaves the
+    values as they are. Without a loss (a plot of a model alone), logits
+    from any other output layer go through the sigmoid (one column) or the
+    softmax (k columns).
+    """
+    if activation is not None and ACTIVATIONS[activation].probabilities:
+        return out
+    if loss is not None:
+        squash = LOSSES[loss].logits_to_probabilities
+    else:
+        squash = "sigmoid" if out.shape[-1] == 1 else "softmax"
+    if squash is None:
+        return out
+    from autograd import Tensor, no_grad   # lazily: nn.manual reads this module and never imports autograd
+    with no_grad():
+        t = Tensor(out)
+        return (t.sigmoid() if squash == "sigmoid" else t.softmax(-1)).data

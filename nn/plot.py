@@ -208,18 +208,11 @@ def plot_curves(curves: Mapping[str, Sequence[float]], title: str | None = None,
 
 # -- what a trained model does --------------------------------------------------------------------
 def _probabilities(model: Predictor, out: np.ndarray) -> np.ndarray:
-    """Turn raw outputs into probabilities: sigmoid/softmax for logits, unchanged otherwise."""
-    names = getattr(model, "activation_names", None)
-    last = names[-1] if names else None
-    if out.shape[1] == 1:
-        is_prob = last in ("sigmoid",) or (last is None and out.min() >= 0 and out.max() <= 1)
-        return out if is_prob else 1.0 / (1.0 + np.exp(-out))
-    rows_are_probs = out.min() >= 0 and np.allclose(out.sum(axis=1), 1.0, atol=1e-6)
-    if last == "softmax" or (last is None and rows_are_probs):
-        return out
-    z = out - out.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    """Class probabilities from an nn.MLP's outputs, by its output layer (see nn.output_loss.probabilities);
+    any other callable must return probabilities itself."""
+    from nn.output_loss import output_activation, probabilities
+    act = output_activation(model)
+    return out if act is None else probabilities(out, act)
 
 
 def _labels_of(y: Any, n: int) -> np.ndarray:
@@ -355,26 +348,19 @@ def activation_curves(names: Sequence[str] = ("sigmoid", "tanh", "relu", "leaky_
     return out
 
 
-_FORMULAS = {
-    "sigmoid": ("σ(z) = 1 / (1 + e⁻ᶻ)", "σ'(z) = σ(z)(1 − σ(z))"),
-    "tanh": ("tanh(z)", "tanh'(z) = 1 − tanh²(z)"),
-    "relu": ("max(0, z)", "ReLU'(z) = 1 if z > 0 else 0"),
-    "leaky_relu": ("max(αz, z)", "1 if z > 0 else α"),
-    "identity": ("z", "1"),
-}
-
-
 def plot_activations(names: Sequence[str] = ("sigmoid", "tanh", "relu", "leaky_relu"),
                      path: PathLike | None = None, x_range: tuple[float, float] = (-5.0, 5.0),
                      n_points: int = 401, negative_slope: float = 0.1) -> "Figure":
     """Activation functions (top row) and their derivatives computed by autograd (bottom row)."""
+    from nn.registry import ACTIVATIONS, activation_name
     x = np.linspace(x_range[0], x_range[1], n_points)
     curves = activation_curves(names, x, negative_slope)
     plt = _pyplot()
     fig, axes = plt.subplots(2, len(names), figsize=(3.6 * len(names), 6.2), squeeze=False)
     for j, name in enumerate(names):
         f, df = curves[name]
-        top, bottom = _FORMULAS.get(name.lower(), (name, f"{name}'"))
+        spec = ACTIVATIONS.get(activation_name(name) or "")
+        top, bottom = (spec.formula, spec.derivative) if spec else (name, f"{name}'")
         shown = f"{name} (α = {negative_slope:g})" if name.lower() == "leaky_relu" else name
         axes[0, j].plot(x, f, color="C0", lw=2.2)
         axes[0, j].set_title(f"{shown}: {top}", fontsize=10)

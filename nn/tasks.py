@@ -136,21 +136,17 @@ class Preprocessing:
             return out
         return out * np.asarray(self.y_scale) + np.asarray(self.y_mean)
 
-    def predict(self, out: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """(predictions in the target's own values, class probabilities or None) from network outputs."""
+    def predict(self, out: np.ndarray, activation: str | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """(predictions in the target's own values, class probabilities or None) from network outputs;
+        `activation` is the output layer's (a sigmoid/softmax layer already gives probabilities)."""
+        from nn.output_loss import probabilities
         if self.task == "regression":
             return self.outputs(out).reshape(-1), None
-        if self.loss == "cross_entropy":
-            z = out - out.max(axis=1, keepdims=True)
-            probs = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-        else:
-            p = out.reshape(-1)
-            if self.loss == "bce_with_logits":
-                p = 1.0 / (1.0 + np.exp(-p))
-            p = np.clip(p, 0.0, 1.0)  # mse/l1 outputs are scores near 0/1
-            probs = np.column_stack([1.0 - p, p])
-        labels = probs.argmax(axis=1)
-        return np.asarray(self.classes)[labels], probs
+        p = probabilities(out, activation, self.loss)
+        if p.shape[1] == 1:
+            p = np.clip(p[:, 0], 0.0, 1.0)  # mse/l1 outputs are scores near 0/1
+            p = np.column_stack([1.0 - p, p])
+        return np.asarray(self.classes)[p.argmax(axis=1)], p
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -11,24 +11,11 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from autograd import Tensor, no_grad
+from nn import checks
 from nn.module import Module
-from nn.output_loss import loss_for_model
+from nn.output_loss import loss_for_model, output_activation, probabilities
+from nn.registry import loss_of_module
 from nn.optim import LRScheduler, Optimizer
-
-
-@dataclass
-class EarlyStopping:
-    """Stop when the monitored loss has not improved by `min_delta` for `patience` epochs;
-    with `restore_best`, put back the weights of the best epoch."""
-    patience: int = 10
-    min_delta: float = 0.0
-    restore_best: bool = True
-
-    def __post_init__(self) -> None:
-        if self.patience < 1:
-            raise ValueError(f"EarlyStopping: patience must be >= 1, got {self.patience}")
-        if self.min_delta < 0:
-            raise ValueError(f"EarlyStopping: min_delta must be >= 0, got {self.min_delta}")
 
 
 @dataclass
@@ -90,21 +77,9 @@ class History:
         return f"History(epochs={self.epochs}, {last}, best_epoch={self.best_epoch}, stop={self.stop_reason!r})"
 
 
-def _as_array(x: Any, what: str, fn: str) -> np.ndarray:
-    arr = np.asarray(x.data if isinstance(x, Tensor) else x)
-    if arr.size == 0 or arr.shape[0] == 0:
-        raise ValueError(f"{fn}: {what} is empty")
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{fn}: {what} must be numeric, got dtype {arr.dtype}")
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        raise ValueError(f"{fn}: {what} contains {int((~np.isfinite(arr)).sum())} NaN/inf value(s)")
-    return arr
-
-
 def _check_xy(X: Any, y: Any, fn: str) -> tuple[np.ndarray, np.ndarray]:
-    X, y = _as_array(X, "X", fn), _as_array(y, "y", fn)
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(f"{fn}: X has {X.shape[0]} rows but y has {y.shape[0]}")
+    X, y = checks.rows(X, "X", fn), checks.rows(y, "y", fn)
+    checks.same_rows(X, y, fn)
     return X, y
 
 
@@ -114,7 +89,7 @@ def _metric_fns(metrics: Sequence[str | Callable] | None) -> dict[str, Callable]
     for m in metrics or ():
         if callable(m):
             out[getattr(m, "__name__", "metric")] = m
-        elif hasattr(M, m) and m in ("accuracy", "mse", "r2"):
+        elif m in M.__all__:
             out[m] = getattr(M, m)
         else:
             raise ValueError(f"fit: unknown metric {m!r}; expected 'accuracy', 'mse', 'r2' or a callable")
@@ -145,49 +120,199 @@ def evaluate(model: Module, X: Any, y: Any, loss: Any, metrics: Sequence[str | C
     with no_grad():
         result = {"loss": float(loss_fn(Tensor(out), y).item())}
     for name, fn in _metric_fns(metrics).items():
-        result[name] = float(fn(y, _metric_input(loss_fn, out)))
+        result[name] = float(fn(y, _metric_input(model, loss_fn, out)))
     return result
 
 
-def _metric_input(loss_fn: Any, out: np.ndarray) -> np.ndarray:
-    """Metrics see probabilities: logits from a with-logits loss go through the sigmoid."""
-    from nn.losses import BCEWithLogitsLoss
-    from autograd.ops import sigmoid
-    return sigmoid(out) if isinstance(loss_fn, BCEWithLogitsLoss) else out
+def _metric_input(model: Module, loss_fn: Any, out: np.ndarray) -> np.ndarray:
+    """Metrics see probabilities: logits go through the sigmoid/softmax the loss says (nn.registry)."""
+    name = loss_of_module(loss_fn)
+    return out if name is None else probabilities(out, output_activation(model), name)
 
 
-def _progress(epochs: int, enabled: bool):
-    if not enabled or not sys.stderr.isatty():
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=epochs, unit="epoch", leave=False)
+# -- the loop ------------------------------------------------------------------------------------
+@dataclass
+class Run:
+    """What `fit` hands its callbacks: the model, optimizer, loss and data, the `History` so far,
+    the current epoch and step. A callback stops training by setting `stop_reason`."""
+    model: Module
+    optimizer: Optimizer
+    loss_fn: Any
+    X: np.ndarray
+    y: np.ndarray
+    validation: tuple[np.ndarray, np.ndarray] | None
+    metric_fns: dict[str, Callable]
+    history: History
+    epochs: int
+    epoch: int = 0
+    step: int = 0
+    stop_reason: str = ""
 
 
-def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Optimizer, epochs: int,
-        batch_size: int | None = None, validation: tuple[Any, Any] | None = None,
-        validation_fraction: float | None = None, early_stopping: EarlyStopping | int | None = None,
-        scheduler: LRScheduler | None = None, metrics: Sequence[str | Callable] | None = None,
-        progress: bool = True, seed: int | None = None, shuffle: bool = True,
-        callback: Callable[[int, History], None] | None = None) -> History:
-    """Train `model` on (X, y) for `epochs` epochs and return the `History`.
+class Callback:
+    """Hooks `fit` calls; subclass, override what you need and pass `fit(..., callbacks=[...])`.
 
-    Validation data comes from `validation=(X_val, y_val)` or a held-out
-    `validation_fraction` (split with `seed`). Early stopping monitors the
-    validation loss (the training loss without validation). If the loss or a
-    gradient stops being finite, raises FloatingPointError and leaves the
-    model with its last finite weights. `callback(epoch, history)` runs after
-    every epoch (the CLI prints progress lines with it).
+    `on_train_begin(run)` once; per step `before_update(run, loss)` (after
+    backward, before `optimizer.step()`) and `after_update(run, loss)`;
+    `on_epoch_end(run)` when the epoch's losses are in `run.history` (set
+    `run.stop_reason` to stop); `on_train_end(run)` at the end, also after an
+    error. fit's own guards, metrics, early stopping and progress bar are
+    callbacks too, and run before yours.
     """
+
+    def on_train_begin(self, run: Run) -> None:
+        pass
+
+    def before_update(self, run: Run, loss: float) -> None:
+        pass
+
+    def after_update(self, run: Run, loss: float) -> None:
+        pass
+
+    def on_epoch_end(self, run: Run) -> None:
+        pass
+
+    def on_train_end(self, run: Run) -> None:
+        pass
+
+
+_ADVICE = "the model keeps its last finite weights. Try a smaller learning rate or standardised inputs."
+
+
+class FiniteGuard(Callback):
+    """Raise FloatingPointError as soon as the loss, a gradient or an updated weight is not
+    finite, and put back the weights from before that update."""
+
+    def on_train_begin(self, run: Run) -> None:
+        self.params = run.model.parameters()
+        self.saved = [p.data.copy() for p in self.params]
+
+    def before_update(self, run: Run, loss: float) -> None:
+        where = f"epoch {run.epoch}, step {run.step}"
+        if not math.isfinite(loss):
+            raise FloatingPointError(f"fit: loss became {loss} at {where}; {_ADVICE}")
+        if not all(p.grad is None or np.isfinite(p.grad).all() for p in self.params):
+            raise FloatingPointError(f"fit: a gradient became non-finite at {where}; {_ADVICE}")
+        for p, saved in zip(self.params, self.saved):
+            np.copyto(saved, p.data)
+
+    def after_update(self, run: Run, loss: float) -> None:
+        if not all(np.isfinite(p.data).all() for p in self.params):
+            for p, saved in zip(self.params, self.saved):
+                p.data = saved.copy()
+            raise FloatingPointError(f"fit: the update at epoch {run.epoch}, step {run.step} made a weight "
+                                     f"non-finite (loss was {loss:.6g}); {_ADVICE}")
+
+
+class Metrics(Callback):
+    """After each epoch: the training metrics, and the validation loss and metrics, into the history."""
+
+    def on_epoch_end(self, run: Run) -> None:
+        hist = run.history
+        if run.metric_fns:
+            out = _metric_input(run.model, run.loss_fn, predict(run.model, run.X))
+            for name, fn in run.metric_fns.items():
+                hist.metrics.setdefault(name, []).append(float(fn(run.y, out)))
+        if run.validation is not None:
+            ev = evaluate(run.model, *run.validation, run.loss_fn, list(run.metric_fns.values()))
+            hist.val_loss.append(ev.pop("loss"))
+            for name, v in ev.items():
+                hist.val_metrics.setdefault(name, []).append(v)
+
+
+@dataclass
+class EarlyStopping(Callback):
+    """Stop when the monitored loss has not improved by `min_delta` for `patience` epochs;
+    with `restore_best`, put back the weights of the best epoch.
+
+    The monitored loss is the validation loss, or the training loss without
+    validation. `fit` always records `history.best_epoch` this way (with
+    `patience=None`: never stop).
+    """
+    patience: int | None = 10
+    min_delta: float = 0.0
+    restore_best: bool = True
+
+    def __post_init__(self) -> None:
+        if self.patience is not None and self.patience < 1:
+            raise ValueError(f"EarlyStopping: patience must be >= 1, got {self.patience}")
+        if self.min_delta < 0:
+            raise ValueError(f"EarlyStopping: min_delta must be >= 0, got {self.min_delta}")
+
+    def on_train_begin(self, run: Run) -> None:
+        self.best, self.bad_epochs, self.best_state, self.stopped = math.inf, 0, None, False
+
+    def on_epoch_end(self, run: Run) -> None:
+        hist = run.history
+        monitored = (hist.val_loss or hist.train_loss)[-1]
+        if monitored < self.best - self.min_delta:
+            self.best, self.bad_epochs, hist.best_epoch = monitored, 0, run.epoch
+            if self.restore_best and self.patience is not None:
+                self.best_state = run.model.state_dict()
+        else:
+            self.bad_epochs += 1
+        if self.patience is not None and self.bad_epochs >= self.patience:
+            run.stop_reason = (f"early stopping: no improvement for {self.patience} epochs "
+                               f"(best epoch {hist.best_epoch})")
+            self.stopped = True
+
+    def on_train_end(self, run: Run) -> None:
+        if self.stopped and self.best_state is not None:
+            run.model.load_state_dict(self.best_state)
+
+
+class Progress(Callback):
+    """A tqdm bar on an interactive stderr (nothing when tqdm is missing or stderr is a file)."""
+
+    def on_train_begin(self, run: Run) -> None:
+        self.bar = None
+        if sys.stderr.isatty():
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                return
+            self.bar = tqdm(total=run.epochs, unit="epoch", leave=False)
+
+    def on_epoch_end(self, run: Run) -> None:
+        if self.bar is not None:
+            hist = run.history
+            self.bar.update(1)
+            self.bar.set_postfix(loss=f"{hist.train_loss[-1]:.4g}",
+                                 **({"val": f"{hist.val_loss[-1]:.4g}"} if hist.val_loss else {}))
+
+    def on_train_end(self, run: Run) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class EveryEpoch(Callback):
+    """Call `fn(epoch, history)` after every epoch (fit's `callback=`)."""
+
+    def __init__(self, fn: Callable[[int, History], None]) -> None:
+        self.fn = fn
+
+    def on_epoch_end(self, run: Run) -> None:
+        self.fn(run.epoch, run.history)
+
+
+def train_step(run: Run, xb: Any, yb: Any, hooks: Sequence[Callback] = ()) -> float:
+    """One optimizer step on a batch: forward, loss, backward, update; returns the loss."""
+    run.optimizer.zero_grad()
+    out = run.loss_fn(run.model(xb), yb)
+    value = float(out.data)
+    out.backward(retain_grads=False)   # nobody looks at intermediate gradients here
+    for cb in hooks:
+        cb.before_update(run, value)
+    run.optimizer.step()
+    for cb in hooks:
+        cb.after_update(run, value)
+    return value
+
+
+def _validation(X: np.ndarray, y: np.ndarray, validation: tuple[Any, Any] | None,
+                validation_fraction: float | None, seed: int | None) -> tuple[np.ndarray, ...]:
+    """(X, y, X_val, y_val): the given validation data, or a held-out fraction of (X, y)."""
     from nn import data as D
-    from nn.losses import get_loss
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
-    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"fit: batch_size must be a positive integer or None, got {batch_size!r}")
-    X, y = _check_xy(X, y, "fit")
     if validation is not None and validation_fraction is not None:
         raise ValueError("fit: pass validation=(X_val, y_val) or validation_fraction, not both")
     if validation_fraction is not None:
@@ -198,94 +323,85 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Optimizer, epochs: 
             raise ValueError(f"fit: validation_fraction={validation_fraction} of {len(X)} rows leaves "
                              f"{n_val} validation rows; need at least 1 in each part")
         X, X_val, y, y_val = D.train_test_split(X, y, test_size=n_val, seed=seed)
-        validation = (X_val, y_val)
+        return X, y, X_val, y_val
     if validation is not None:
-        X_val, y_val = _check_xy(*validation, "fit (validation)")
+        return (X, y, *_check_xy(*validation, "fit (validation)"))
+    return X, y, None, None
+
+
+def _callbacks(early_stopping: EarlyStopping | int | bool | None, progress: bool,
+               callback: Callable[[int, History], None] | None, callbacks: Sequence[Callback]) -> list[Callback]:
+    """fit's own callbacks, in order, then the user's."""
     if early_stopping is True:
         early_stopping = EarlyStopping()
     elif isinstance(early_stopping, int) and not isinstance(early_stopping, bool):
         early_stopping = EarlyStopping(patience=early_stopping)
+    monitor = early_stopping or EarlyStopping(patience=None)   # records best_epoch either way
+    own: list[Callback] = [FiniteGuard(), Metrics(), monitor]
+    own += [Progress()] if progress else []
+    own += [EveryEpoch(callback)] if callback is not None else []
+    return own + list(callbacks)
+
+
+def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Optimizer, epochs: int,
+        batch_size: int | None = None, validation: tuple[Any, Any] | None = None,
+        validation_fraction: float | None = None, early_stopping: EarlyStopping | int | None = None,
+        scheduler: LRScheduler | None = None, metrics: Sequence[str | Callable] | None = None,
+        progress: bool = True, seed: int | None = None, shuffle: bool = True,
+        callback: Callable[[int, History], None] | None = None, callbacks: Sequence[Callback] = ()
+        ) -> History:
+    """Train `model` on (X, y) for `epochs` epochs and return the `History`.
+
+    Validation data comes from `validation=(X_val, y_val)` or a held-out
+    `validation_fraction` (split with `seed`). Early stopping monitors the
+    validation loss (the training loss without validation). If the loss or a
+    gradient stops being finite, raises FloatingPointError and leaves the
+    model with its last finite weights. `callback(epoch, history)` runs after
+    every epoch (the CLI prints progress lines with it); `callbacks` are
+    `Callback` objects with hooks per step and per epoch (see `Callback`).
+    """
+    from nn import data as D
+    from nn.losses import get_loss
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"fit: batch_size must be a positive integer or None, got {batch_size!r}")
+    X, y, X_val, y_val = _validation(*_check_xy(X, y, "fit"), validation, validation_fraction, seed)
     loss_fn = loss_for_model(model, get_loss(loss))   # e.g. softmax output + cross-entropy: probabilities
-    metric_fns = _metric_fns(metrics)
+    run = Run(model, optimizer, loss_fn, X, y, None if X_val is None else (X_val, y_val), _metric_fns(metrics),
+              History(seed=seed), epochs)
     # Bad targets (labels out of range, shapes) or a wrong feature count fail now, before any update
     # (a full batch would fail at its first step anyway; a later mini-batch or validation would not).
     if batch_size is not None and batch_size < len(X):
         evaluate(model, X, y, loss_fn)
-    if validation is not None:
-        evaluate(model, X_val, y_val, loss_fn)
-    hist = History(seed=seed)
-    best, best_state, bad_epochs = math.inf, None, 0
+    if run.validation is not None:
+        evaluate(model, *run.validation, loss_fn)
+    cbs = _callbacks(early_stopping, progress, callback, callbacks)
+    hooks = [cb for cb in cbs if type(cb).before_update is not Callback.before_update
+             or type(cb).after_update is not Callback.after_update]
     rng = np.random.default_rng(seed)
-    params = model.parameters()
-    last_finite = [p.data.copy() for p in params]  # restored if an update overflows
-    bar = _progress(epochs, progress)
     model.train()
     try:
-        for epoch in range(1, epochs + 1):
-            total, count = 0.0, 0
-            for step, (xb, yb) in enumerate(D.batches(X, y, batch_size, shuffle=shuffle and batch_size is not None,
-                                                      rng=rng), start=1):
-                optimizer.zero_grad()
-                out = loss_fn(model(xb), yb)
-                value = float(out.data)
-                if not math.isfinite(value):
-                    raise FloatingPointError(
-                        f"fit: loss became {value} at epoch {epoch}, step {step}; the model keeps its last "
-                        "finite weights. Try a smaller learning rate or standardised inputs.")
-                out.backward(retain_grads=False)   # nobody looks at intermediate gradients here
-                for p in params:
-                    if p.grad is not None and not np.isfinite(p.grad).all():
-                        raise FloatingPointError(
-                            f"fit: a gradient became non-finite at epoch {epoch}, step {step}; the model keeps "
-                            "its last finite weights. Try a smaller learning rate or standardised inputs.")
-                for p, saved in zip(params, last_finite):
-                    np.copyto(saved, p.data)
-                optimizer.step()
-                if not all(np.isfinite(p.data).all() for p in params):
-                    for p, saved in zip(params, last_finite):
-                        p.data = saved.copy()
-                    raise FloatingPointError(
-                        f"fit: the update at epoch {epoch}, step {step} made a weight non-finite (loss was "
-                        f"{value:.6g}); the model keeps its last finite weights. Try a smaller learning rate "
-                        "or standardised inputs.")
-                total += value * len(xb)
+        for cb in cbs:
+            cb.on_train_begin(run)
+        for run.epoch in range(1, epochs + 1):
+            total = count = 0
+            for run.step, (xb, yb) in enumerate(
+                    D.batches(X, y, batch_size, shuffle=shuffle and batch_size is not None, rng=rng), start=1):
+                total += train_step(run, xb, yb, hooks) * len(xb)
                 count += len(xb)
-            hist.train_loss.append(total / count)
-            hist.lr.append(optimizer.lr)
-            if metric_fns:
-                train_out = predict(model, X)
-                for name, fn in metric_fns.items():
-                    hist.metrics.setdefault(name, []).append(float(fn(y, _metric_input(loss_fn, train_out))))
-            monitored = hist.train_loss[-1]
-            if validation is not None:
-                ev = evaluate(model, X_val, y_val, loss_fn, list(metric_fns.values()))
-                hist.val_loss.append(ev.pop("loss"))
-                for name, v in ev.items():
-                    hist.val_metrics.setdefault(name, []).append(v)
-                monitored = hist.val_loss[-1]
-            if monitored < best - (early_stopping.min_delta if early_stopping else 0.0):
-                best, bad_epochs, hist.best_epoch = monitored, 0, epoch
-                if early_stopping and early_stopping.restore_best:
-                    best_state = model.state_dict()
-            else:
-                bad_epochs += 1
+            run.history.train_loss.append(total / count)
+            run.history.lr.append(optimizer.lr)
             if scheduler is not None:
                 scheduler.step()
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(loss=f"{hist.train_loss[-1]:.4g}",
-                                **({"val": f"{hist.val_loss[-1]:.4g}"} if hist.val_loss else {}))
-            if callback is not None:
-                callback(epoch, hist)
-            if early_stopping and bad_epochs >= early_stopping.patience:
-                hist.stop_reason = (f"early stopping: no improvement for {early_stopping.patience} epochs "
-                                    f"(best epoch {hist.best_epoch})")
-                if best_state is not None:
-                    model.load_state_dict(best_state)
+            for cb in cbs:
+                cb.on_epoch_end(run)
+            if run.stop_reason:
                 break
         else:
-            hist.stop_reason = f"completed {epochs} epochs"
+            run.stop_reason = f"completed {epochs} epochs"
     finally:
-        if bar is not None:
-            bar.close()
-    return hist
+        for cb in cbs:
+            cb.on_train_end(run)
+    run.history.stop_reason = run.stop_reason
+    return run.history

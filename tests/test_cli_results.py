@@ -120,6 +120,21 @@ def test_predict_writes_class_values_and_probabilities(tmp_path, three_classes):
     assert np.mean(values[:, 0] == table[:, 2]) > 0.9
 
 
+def test_predict_reads_a_softmax_output_as_probabilities_once(tmp_path, three_classes):
+    r = run("train", three_classes, "--target", "kind", "--activations", "relu,relu,softmax", "--epochs", "50",
+            "--out", str(tmp_path / "m"))
+    assert r.returncode == 0, r.stderr
+    r = run("predict", str(tmp_path / "m" / "model.npz"), three_classes)
+    assert r.returncode == 0, r.stderr
+    probs = np.loadtxt(r.stdout.splitlines()[1:], delimiter=",")[:, 1:]
+    import nn
+    from nn.tasks import load_model
+    model, prep = load_model(str(tmp_path / "m" / "model.npz"))
+    table = np.loadtxt(three_classes, delimiter=",", skiprows=1)
+    expected = nn.predict(model, prep.inputs(table[:, :2]))   # the softmax layer's own output
+    np.testing.assert_allclose(probs, expected, rtol=1e-8, atol=1e-10)
+
+
 def test_the_cli_model_file_still_loads_with_nn_load_model(tmp_path):
     assert run("train", "xor", "--epochs", "5", "--out", str(tmp_path)).returncode in (0, 1)
     import nn

@@ -632,3 +632,23 @@ def test_batches_errors_are_raised_at_call_time():
         data.batches(X, np.zeros(4))
     with pytest.raises(ValueError, match=r"batches: X is empty \(0 rows\)"):
         data.batches(np.zeros((0, 2)), None)
+
+
+@pytest.mark.parametrize("make", ALL)
+def test_seed_and_rng_together_are_refused(make):
+    with pytest.raises(ValueError, match=rf"^{make.__name__}: pass either seed= or rng=, not both$"):
+        make(n_samples=20, seed=1, rng=np.random.default_rng(1))
+
+
+def test_split_and_batches_refuse_seed_and_rng_together():
+    X = np.arange(20.0).reshape(10, 2)
+    with pytest.raises(ValueError, match=r"^train_test_split: pass either seed= or rng=, not both$"):
+        data.train_test_split(X, X, seed=1, rng=np.random.default_rng(1))
+    with pytest.raises(ValueError, match=r"^batches: pass either seed= or rng=, not both$"):
+        list(data.batches(X, X, 5, seed=1, rng=np.random.default_rng(1)))
+
+
+@pytest.mark.parametrize("make", [data.make_sine, data.make_surface])
+def test_rng_alone_overrides_the_seeds_default_seed(make):
+    a = make(n_samples=20, rng=np.random.default_rng(4), legacy=False)[1]
+    assert np.array_equal(a, make(n_samples=20, seed=4, legacy=False)[1])

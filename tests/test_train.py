@@ -297,8 +297,8 @@ def _with(a, index, value):
 # -- input validation --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("make, error, match", [
     (lambda X, y: (X[:, :1], y), ValueError, r"Linear\(in_features=2\) got input with 1 features"),
-    (lambda X, y: (_with(X, (3, 1), np.nan), y), ValueError, r"fit: X contains 1 NaN/inf"),
-    (lambda X, y: (X, _with(y, (0, 0), np.inf)), ValueError, r"fit: y contains 1 NaN/inf"),
+    (lambda X, y: (_with(X, (3, 1), np.nan), y), ValueError, r"fit: X contains 1 non-finite value \(NaN or inf\)"),
+    (lambda X, y: (X, _with(y, (0, 0), np.inf)), ValueError, r"fit: y contains 1 non-finite value \(NaN or inf\)"),
     (lambda X, y: (X[:0], y[:0]), ValueError, "fit: X is empty"),
     (lambda X, y: (X, y[:-1]), ValueError, "fit: X has 40 rows but y has 39"),
     (lambda X, y: (X, y.ravel()), ValueError, r"prediction shape \(40, 1\) and target shape \(40,\) differ"),
@@ -417,3 +417,50 @@ def test_xor_is_learned():
     model = nn.MLP([2, 4, 1], activations=["tanh", "sigmoid"], seed=42)
     nn.fit(model, X, y, "bce", optim.SGD(model.parameters(), lr=0.5), epochs=2000, progress=False)
     np.testing.assert_array_equal(nn.predict(model, X) > 0.5, y == 1)
+
+
+class _Recorder(nn.Callback):
+    """Records every hook fit calls, and stops after `stop_at` epochs."""
+
+    def __init__(self, stop_at=None):
+        self.calls, self.stop_at = [], stop_at
+
+    def on_train_begin(self, run):
+        self.calls.append("begin")
+
+    def before_update(self, run, loss):
+        self.calls.append(("before", run.epoch, run.step))
+
+    def after_update(self, run, loss):
+        self.calls.append(("after", run.epoch, run.step))
+
+    def on_epoch_end(self, run):
+        self.calls.append(("epoch", run.epoch, len(run.history.train_loss)))
+        if run.epoch == self.stop_at:
+            run.stop_reason = "stopped by the recorder"
+
+    def on_train_end(self, run):
+        self.calls.append("end")
+
+
+def test_a_user_callback_sees_every_step_and_epoch_in_order():
+    X, y = _regression(n=20)
+    rec = _Recorder()
+    _fit(_net(), X, y, epochs=2, batch_size=10, callbacks=[rec])
+    steps = [(k, e, s) for e in (1, 2) for s in (1, 2) for k in ("before", "after")]
+    assert rec.calls == ["begin", *steps[:4], ("epoch", 1, 1), *steps[4:], ("epoch", 2, 2), "end"]
+
+
+def test_a_user_callback_stops_training_with_its_reason():
+    X, y = _regression()
+    h = _fit(_net(), X, y, epochs=50, callbacks=[_Recorder(stop_at=3)])
+    assert h.epochs == 3 and h.stop_reason == "stopped by the recorder"
+
+
+def test_callbacks_end_even_when_training_fails():
+    X, y = _regression()
+    rec = _Recorder()
+    with pytest.raises(FloatingPointError, match="update at epoch 1, step 1 made a weight non-finite"):
+        with np.errstate(over="ignore", invalid="ignore"):
+            _fit(_net(), X, y * 1e10, lr=1e300, callbacks=[rec])
+    assert rec.calls == ["begin", ("before", 1, 1), "end"]   # the finite guard's after_update runs first
