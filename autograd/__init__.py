@@ -11,7 +11,7 @@ from autograd.tensor import Tensor, as_tensor
 from autograd.function import Function, REGISTRY, unbroadcast
 from autograd.engine import backward, gradients, toposort
 from autograd.transforms import grad, hessian, jacobian, value_and_grad
-from autograd.creation import concatenate, ones, rand, randn, stack, where, zeros
+from autograd.creation import concatenate, make_rng, ones, rand, randn, stack, where, zeros
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
 from autograd import ops
 from autograd.compiler import compile  # noqa: A001  (jax.jit-like: trace once, run NumPy code)
@@ -36,7 +36,7 @@ __all__ = [
     "Tensor", "as_tensor", "Function", "REGISTRY", "unbroadcast", "backward", "toposort", "gradients",
     "grad", "value_and_grad", "jacobian", "hessian",
     "no_grad", "enable_grad", "is_grad_enabled", "scope",
-    "zeros", "ones", "randn", "rand", "concatenate", "stack", "where",
+    "zeros", "ones", "randn", "rand", "make_rng", "concatenate", "stack", "where",
     "gradcheck", "numerical_grad", "GradcheckError", "draw_graph", "trace_backward", "ops",
     "tune_allocator", "compile",
 ]

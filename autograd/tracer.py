@@ -70,7 +70,7 @@ class Recorder:
     section: str = "forward"
     comment: str | None = None
     counter: int = 0
-    traced: list["Traced"] = field(default_factory=list)        # every array proxy made
+    traced: dict[int, list["Traced"]] = field(default_factory=dict)   # proxies by their memory's owner
     dtypes: frozenset = frozenset()   # dtypes of the array operands of the call being written
     concrete: dict[int, tuple[Any, "Traced"]] = field(default_factory=dict)  # np.asarray(proxy) results
 
@@ -80,7 +80,7 @@ class Recorder:
 
     def wrap(self, value: Any, var: Var) -> "Traced":
         t = Traced(value, var, self)
-        self.traced.append(t)
+        self.traced.setdefault(id(_owner(value)), []).append(t)
         return t
 
     def emit(self, parts: list[Any], value: Any, hint: str = "t", fast: tuple | None = None) -> Any:
@@ -103,7 +103,9 @@ class Recorder:
 
     def mutate(self, parts: list[Any], target: "Traced") -> None:
         """Record a statement that changes `target` (and whatever shares its memory) in place."""
-        writes = {t.var for t in self.traced if t.var is target.var or _may_share(t.value, target.value)}
+        # views (and the arrays they view) share an owner: only those can change with target
+        same = self.traced.get(id(_owner(target.value)), ())
+        writes = {t.var for t in same if t.var is target.var or _may_share(t.value, target.value)} | {target.var}
         self._add(Line([], parts, _reads(parts) | {target.var}, writes, self.section, self.comment, kind="mutate"))
 
     def _add(self, line: Line) -> None:
@@ -204,6 +206,13 @@ def _reads(parts: list[Any]) -> set[Var]:
 
 def _is_array(x: Any) -> bool:
     return isinstance(x, (np.ndarray, np.generic)) and not isinstance(x, (str, bytes))
+
+
+def _owner(x: Any) -> Any:
+    """The array that owns x's memory (x itself, or the base of a view)."""
+    while isinstance(x, np.ndarray) and x.base is not None:
+        x = x.base
+    return x
 
 
 def _may_share(a: Any, b: Any) -> bool:

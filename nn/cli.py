@@ -463,7 +463,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(summary)
     files = [save_model(model, os.path.join(args.out, "model.npz"), prep)]
     if args.export_onnx:
-        files.append(model.export_onnx(args.export_onnx))
+        files.append(prep.folded(model).export_onnx(args.export_onnx))   # takes raw columns
     hist.save_json(os.path.join(args.out, "history.json"))
     hist.save_csv(os.path.join(args.out, "history.csv"))
     files += [os.path.join(args.out, "history.json"), os.path.join(args.out, "history.csv")]

@@ -29,7 +29,7 @@ class LinearOp(Function):
     exact_grads = True   # one dtype for x, W and b (checked), and no broadcasting
 
     # np.dot rather than @ throughout: for a 2-D right operand it is the same product,
-    # and it reaches BLAS with ~0.3 µs less overhead per call (small layers are call-bound).
+    # and it reaches BLAS with less call overhead (small layers are call-bound; benchmarks/README.md).
     def forward(self, x, w, b=None):
         dt = w.dtype
         if (x.dtype is not dt and x.dtype != dt) or (b is not None and b.dtype is not dt and b.dtype != dt):
@@ -51,7 +51,7 @@ class LinearOp(Function):
         if x.ndim != 2:  # fold leading batch axes into one
             g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
         gw = np.dot(g.T, x) if ins[1].requires_grad else None
-        # column sums as a GEMV (1ᵀ G): much faster than g.sum(axis=0) for tall, narrow G
+        # column sums as a GEMV (1ᵀ G): faster than g.sum(axis=0) for tall, narrow G
         gb = np.dot(_ones(g.shape[0], g.dtype), g) if self.has_bias and ins[2].requires_grad else None
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
@@ -173,7 +173,7 @@ def _scale(g: np.ndarray, reduction: str, n: int, k: float = 1) -> np.ndarray:
     """k · the upstream gradient per element (÷ n for the mean).
 
     For a reduced loss g is one number: the factor is then computed in Python and
-    returned as a cached 0-d constant (0-d array arithmetic costs ~0.4 µs a step).
+    returned as a cached 0-d constant (cheaper than 0-d array arithmetic).
     A Tensor g (a backward pass with a graph) keeps its graph.
     """
     if g.ndim == 0 and not isinstance(g, Tensor):

@@ -5,8 +5,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from autograd import Tensor, as_tensor
-from autograd.creation import make_rng
+from autograd import Tensor, as_tensor, make_rng
 from nn import functional as F
 from nn import init as init_
 from nn import registry

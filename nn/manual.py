@@ -274,6 +274,69 @@ def _normalize_loss(loss: Any) -> str:
     return key
 
 
+def _model_dtype(weights: list, biases: list, dtype: Any) -> np.dtype:
+    """float32 only if asked for, or if every array given is float32; float64 otherwise."""
+    if dtype is None:
+        given = [w for w in weights] + [b for b in biases if b is not None]
+        all_f32 = all(isinstance(x, np.ndarray) and x.dtype == np.float32 for x in given)
+        dtype = np.float32 if all_f32 else np.float64
+    dtype = np.dtype(dtype)
+    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"ManualMLP: dtype must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _copy_layers(weights: list, biases: list, dtype: np.dtype) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+    """Copies of the weights and biases in `dtype`, checked: W (out, in), b (out,), in = previous out,
+    all finite."""
+    out_w: list[np.ndarray] = []
+    out_b: list[np.ndarray | None] = []
+    for l, (W, b) in enumerate(zip(weights, biases)):
+        W = np.array(W, dtype=dtype, copy=True)
+        if W.ndim != 2:
+            raise ValueError(
+                f"ManualMLP: layer {l} weight must be 2-D (out_features, in_features), got shape {_shape(W)}"
+            )
+        if l > 0:
+            prev = out_w[l - 1]
+            if W.shape[1] != prev.shape[0]:
+                raise ValueError(
+                    f"ManualMLP: layer {l} weight has shape {_shape(W)} but layer {l - 1} weight has "
+                    f"shape {_shape(prev)}: layer {l} expects {W.shape[1]} input features, layer "
+                    f"{l - 1} produces {prev.shape[0]}"
+                )
+        if not np.all(np.isfinite(W)):
+            raise ValueError(f"ManualMLP: layer {l} weight contains NaN or inf")
+        if b is not None:
+            b = np.array(b, dtype=dtype, copy=True)
+            if b.shape != (W.shape[0],):
+                raise ValueError(
+                    f"ManualMLP: layer {l} bias has shape {_shape(b)} but weight has shape "
+                    f"{_shape(W)}; expected bias shape ({W.shape[0]},)"
+                )
+            if not np.all(np.isfinite(b)):
+                raise ValueError(f"ManualMLP: layer {l} bias contains NaN or inf")
+        out_w.append(W)
+        out_b.append(b)
+    return out_w, out_b
+
+
+def _slopes(negative_slope: float | Sequence[float], n: int) -> list[float]:
+    """One finite LeakyReLU slope per layer, from one number or one per layer."""
+    if isinstance(negative_slope, (int, float, np.integer, np.floating)):
+        slopes = [float(negative_slope)] * n
+    else:
+        slopes = [float(s) for s in negative_slope]
+        if len(slopes) != n:
+            raise ValueError(
+                f"ManualMLP: got {len(slopes)} negative slopes for {n} layers; give one number or one per layer"
+            )
+    for l, s in enumerate(slopes):
+        if not math.isfinite(s):
+            raise ValueError(f"ManualMLP: layer {l}: negative_slope must be finite, got {s}")
+    return slopes
+
+
 def _shape(a: np.ndarray) -> tuple[int, ...]:
     return tuple(int(s) for s in a.shape)
 
@@ -326,46 +389,8 @@ class ManualMLP:
                 "expected one of each per layer (use None for a missing bias)"
             )
 
-        # dtype: keep float32 only if everything given is float32.
-        if dtype is None:
-            given = [w for w in weights] + [b for b in biases if b is not None]
-            all_f32 = all(isinstance(x, np.ndarray) and x.dtype == np.float32 for x in given)
-            dtype = np.float32 if all_f32 else np.float64
-        dtype = np.dtype(dtype)
-        if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise ValueError(f"ManualMLP: dtype must be float32 or float64, got {dtype}")
-        self.dtype: np.dtype = dtype
-
-        # Copy and check every layer's shapes: W (out, in), b (out,), in = previous out.
-        self.weights: list[np.ndarray] = []
-        self.biases: list[np.ndarray | None] = []
-        for l, (W, b) in enumerate(zip(weights, biases)):
-            W = np.array(W, dtype=dtype, copy=True)
-            if W.ndim != 2:
-                raise ValueError(
-                    f"ManualMLP: layer {l} weight must be 2-D (out_features, in_features), got shape {_shape(W)}"
-                )
-            if l > 0:
-                prev = self.weights[l - 1]
-                if W.shape[1] != prev.shape[0]:
-                    raise ValueError(
-                        f"ManualMLP: layer {l} weight has shape {_shape(W)} but layer {l - 1} weight has "
-                        f"shape {_shape(prev)}: layer {l} expects {W.shape[1]} input features, layer "
-                        f"{l - 1} produces {prev.shape[0]}"
-                    )
-            if not np.all(np.isfinite(W)):
-                raise ValueError(f"ManualMLP: layer {l} weight contains NaN or inf")
-            if b is not None:
-                b = np.array(b, dtype=dtype, copy=True)
-                if b.shape != (W.shape[0],):
-                    raise ValueError(
-                        f"ManualMLP: layer {l} bias has shape {_shape(b)} but weight has shape "
-                        f"{_shape(W)}; expected bias shape ({W.shape[0]},)"
-                    )
-                if not np.all(np.isfinite(b)):
-                    raise ValueError(f"ManualMLP: layer {l} bias contains NaN or inf")
-            self.weights.append(W)
-            self.biases.append(b)
+        self.dtype: np.dtype = _model_dtype(weights, biases, dtype)
+        self.weights, self.biases = _copy_layers(weights, biases, self.dtype)
 
         self.activation_names: list[str] = [
             _normalize_activation(name, f"layer {l}") for l, name in enumerate(names)
@@ -376,18 +401,7 @@ class ManualMLP:
                     f"ManualMLP: layer {l}: softmax is only allowed on the output layer (layer {n - 1})"
                 )
 
-        if isinstance(negative_slope, (int, float, np.integer, np.floating)):
-            slopes = [float(negative_slope)] * n
-        else:
-            slopes = [float(s) for s in negative_slope]
-            if len(slopes) != n:
-                raise ValueError(
-                    f"ManualMLP: got {len(slopes)} negative slopes for {n} layers; give one number or one per layer"
-                )
-        for l, s in enumerate(slopes):
-            if not math.isfinite(s):
-                raise ValueError(f"ManualMLP: layer {l}: negative_slope must be finite, got {s}")
-        self.negative_slopes: list[float] = slopes
+        self.negative_slopes: list[float] = _slopes(negative_slope, n)
 
         self.loss_name: str = _normalize_loss(loss)
         out_act = self.activation_names[-1]

@@ -148,6 +148,25 @@ class Preprocessing:
             p = np.column_stack([1.0 - p, p])
         return np.asarray(self.classes)[p.argmax(axis=1)], p
 
+    def folded(self, model: Any) -> Any:
+        """A copy of an `nn.MLP` that takes raw columns (and, for regression, answers in the
+        target's units): the standardization folded exactly into its first and last linear
+        layers, x' = (x − μ)/s ⇒ W' = W/s, b' = b − W'μ. What `--export-onnx` writes."""
+        import copy
+        out = copy.deepcopy(model)
+        first, last = out.layers[0], out.layers[-1]
+        if self.x_mean is not None:
+            scale = np.asarray(self.x_scale, first.weight.dtype)
+            first.weight.data = first.weight.data / scale
+            if first.bias is not None:
+                first.bias.data = first.bias.data - first.weight.data @ np.asarray(self.x_mean, first.weight.dtype)
+        if self.task == "regression" and self.y_mean is not None and out.activation_names[-1] == "identity":
+            ys, ym = np.asarray(self.y_scale, last.weight.dtype), np.asarray(self.y_mean, last.weight.dtype)
+            last.weight.data = last.weight.data * ys[:, None]
+            if last.bias is not None:
+                last.bias.data = last.bias.data * ys + ym
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
