@@ -21,30 +21,14 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev,compare]'
 	touch $(STAMP)
 
-# The graphviz `dot` binary renders drawings; apt-get it when missing and we are root.
+# Debian packages the tests need: graphviz's `dot` renders drawings; chromium runs the backprop
+# explorer's browser test (Playwright drives it; its own browser downloads cannot work offline).
+# tools/apt-install installs each with apt-get when missing and we are root, else says how.
 dot:
-	@if command -v dot >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing graphviz (dot) with apt-get"; \
-	  (apt-get install -y -qq graphviz >/dev/null 2>&1 || \
-	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq graphviz >/dev/null 2>&1)) || \
-	  echo "warning: could not install graphviz; rendering tests will fail"; \
-	else \
-	  echo "graphviz 'dot' is missing: install it with 'sudo apt-get install graphviz' (or 'brew install graphviz')"; \
-	fi
+	@sh tools/apt-install graphviz dot "rendering drawings"
 
-# Debian's chromium runs the backprop explorer's browser test (Playwright drives it; its own
-# browser downloads cannot work offline); apt-get it like dot.
 chromium:
-	@if [ -x /usr/bin/chromium ]; then :; \
-	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing chromium with apt-get"; \
-	  (apt-get install -y -qq chromium >/dev/null 2>&1 || \
-	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)) || \
-	  echo "warning: could not install chromium; the explorer's browser test will skip (fail under CI)"; \
-	else \
-	  echo "chromium is missing: install it with 'sudo apt-get install chromium' for the explorer's browser test"; \
-	fi
+	@sh tools/apt-install chromium /usr/bin/chromium "the explorer's browser test (it fails under CI without it)"
 
 test: setup
 	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -q

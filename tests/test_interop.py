@@ -22,13 +22,7 @@ ACTIVATIONS = ["relu", "leaky_relu", "tanh", "sigmoid", "softmax", "identity"]
 TORCH_TYPES = {"relu": torch.nn.ReLU, "leaky_relu": torch.nn.LeakyReLU, "tanh": torch.nn.Tanh,
                "sigmoid": torch.nn.Sigmoid, "softmax": torch.nn.Softmax, "identity": torch.nn.Identity}
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)   # tiny tensors: extra threads only spin and slow a busy machine
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def inputs(n: int, d: int, dtype=np.float64, seed: int = 0) -> np.ndarray:

@@ -12,13 +12,9 @@ TF = torch.nn.functional
 
 REDUCTIONS = ["mean", "sum", "none"]
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)   # tiny tensors: extra threads only spin and slow a busy machine
-    yield
-    torch.set_num_threads(threads)
+
 
 
 def _ours_and_torch(ours_fn, torch_fn, inputs, grad_mask, upstream):
