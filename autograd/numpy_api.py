@@ -103,7 +103,10 @@ def _reject_extra(name: str, given: dict[str, Any], defaults: dict[str, Any]) ->
 
 def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
     """`Tensor.__array_ufunc__`: route a ufunc call with a Tensor operand to the op table."""
-    name = _name(ufunc)
+    if method == "__call__" and not kwargs:   # the common case first: np.exp(t), a + t
+        fn = UFUNCS.get(ufunc)
+        if fn is not None:
+            return fn(*inputs)
     out = kwargs.pop("out", None)
     if out is not None:
         return _ufunc_into(ufunc, method, inputs, kwargs, out)
@@ -111,7 +114,7 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
         return _ufunc_reduce(ufunc, inputs, kwargs)
     if method != "__call__":
         raise _unsupported(ufunc, f"ufunc method .{method}")
-    _reject_extra(name, kwargs, _UFUNC_DEFAULTS)
+    _reject_extra(_name(ufunc), kwargs, _UFUNC_DEFAULTS)
     if ufunc in CONSTANT_UFUNCS:
         return _new_tensor(np.asarray(ufunc(*[raw(x) for x in inputs])))
     fn = UFUNCS.get(ufunc)
@@ -172,8 +175,9 @@ def _max_min(method: str) -> Callable[..., Tensor]:
 
 def _dot(a: Any, b: Any, out: Any = None) -> Tensor:
     """np.dot: a product for 0-d operands, else the matrix product (up to 2-D)."""
-    _no_extra("dot", out=out)
-    x, y = tensors([a, b])
+    if out is not None:
+        _no_extra("dot", out=out)
+    x, y = (a, b) if type(a) is Tensor and type(b) is Tensor else tensors([a, b])
     if x.ndim == 0 or y.ndim == 0:
         return x * y
     if x.ndim > 2 or y.ndim > 2:

@@ -627,7 +627,7 @@ class Mean(_Reduce):
 
     def forward(self, a, axis=None, keepdims=False):
         axes = self._setup(a, axis, keepdims)
-        self.n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+        self.n = math.prod(a.shape[i] for i in axes)
         # What np.mean computes (sum, then divide), without its Python-level wrapper.
         return np.asarray(a.sum(axis=axes, keepdims=keepdims) / self.n)
 
