@@ -12,8 +12,14 @@ readable code.
 
 Semantics as `jax.jit` / `torch.jit.trace`: shapes, dtypes, Python control
 flow and Python-level conversions (`bool()`, `float()`, `.item()`, data
-checks such as "targets are finite") are fixed at trace time; a call with new
-shapes or dtypes (or new non-array arguments) traces again. Parameters are
+checks such as "targets are finite") are fixed at trace time, and so is
+anything random (a dropout mask would be reused: `nn.compile_step` refuses
+it); a call with new shapes or dtypes (or new non-array arguments) traces
+again. Not traceable, with a TraceError: `backward(create_graph=True)`,
+functions outside NumPy's namespace, `out=` into an untraced array. Tracing
+temporarily routes `Function.apply`, `Tensor.backward` and the Tensor
+constructor's array conversion through the recorder (one trace at a time,
+not thread-safe). Parameters are
 updated in place exactly as `fn` updates them; their `.grad` after a call is
 the gradient of that call (as if `fn` started with `zero_grad()`).
 """
@@ -33,7 +39,7 @@ import autograd.tensor as _tensor
 from autograd.function import Function, unbroadcast
 from autograd.grad_mode import STATE
 from autograd.tensor import Tensor, _new_tensor
-from autograd.tracer import Line, Recorder, Traced, TraceError, Var, identifier, unwrap
+from autograd.tracer import Line, Recorder, Traced, TraceError, Var, _owner, identifier, unwrap
 
 Params = Mapping[str, Tensor] | Iterable[Tensor] | None
 
@@ -213,32 +219,64 @@ class Program:
             for v in line.targets:
                 v.name = identifier(v.name, taken)
 
-    def buffered(self) -> dict[Line, str]:
-        """Lines that can write into a preallocated buffer: a ufunc or np.dot result (≥ 1-d)
-        that is neither returned nor shares memory with anything returned or passed in."""
-        escaping = [line.value for line in self.lines if line.targets and
-                    (set(line.targets) & {v for v in self.outputs if isinstance(v, Var)})]
-        result = {}
-        for line in self.lines:
+    def buffered(self) -> tuple[dict[int, str], list[tuple[str, tuple, np.dtype]]]:
+        """Preallocated buffers for `out=`: {id(line): buffer name} and the buffers to allocate.
+
+        A line qualifies when it is a ufunc or np.dot call with a ≥ 1-d contiguous result that
+        is not returned and shares no memory with anything returned. Buffers are reused once a
+        value (and every view of it) is no longer read, so the step touches little memory.
+        """
+        lines = self.lines
+        out_vars = {v for v in self.outputs if isinstance(v, Var)}
+        escaping = [line.value for line in lines if set(line.targets) & out_vars]
+        last: dict[Var, int] = {}
+        for i, line in enumerate(lines):
+            for v in line.reads:
+                last[v] = i
+        chosen: dict[int, Line] = {}        # id(value) -> the line defining a buffered value
+        end: dict[int, int] = {}            # id(line) -> index of the last line reading it or a view of it
+        for i, line in enumerate(lines):
             v = line.value
-            if (line.fast is None or line.kind != "assign" or len(line.targets) != 1
-                    or not isinstance(v, np.ndarray) or v.ndim == 0 or not v.flags.c_contiguous
-                    or line.targets[0] in self.outputs
+            if not line.targets or not isinstance(v, np.ndarray):
+                continue
+            owner = _owner(v)
+            if id(owner) in chosen:         # a view of a buffered value keeps the buffer busy
+                base = chosen[id(owner)]
+                end[id(base)] = max(end[id(base)], last.get(line.targets[0], i))
+            if (line.fast is None or line.kind != "assign" or len(line.targets) != 1 or v.ndim == 0
+                    or owner is not v or not v.flags.c_contiguous or line.targets[0] in out_vars
                     or any(isinstance(e, np.ndarray) and np.may_share_memory(v, e) for e in escaping)):
                 continue
-            result[id(line)] = f"_buf_{line.targets[0].name}"
-        return result
+            chosen[id(v)] = line
+            end[id(line)] = last.get(line.targets[0], i)
+        free: dict[tuple, list[str]] = {}
+        releases: dict[int, list[tuple[tuple, str]]] = {}
+        names: dict[int, str] = {}
+        allocations: list[tuple[str, tuple, np.dtype]] = []
+        for i, line in enumerate(lines):
+            if line.value is not None and id(line.value) in chosen and chosen[id(line.value)] is line:
+                key = (line.value.shape, line.value.dtype)
+                pool = free.setdefault(key, [])
+                if pool:
+                    name = pool.pop()
+                else:
+                    name = f"_buf{len(allocations)}"
+                    allocations.append((name, *key))
+                names[id(line)] = name
+                releases.setdefault(max(end[id(line)], i), []).append((key, name))
+            for key, name in releases.pop(i, ()):
+                free[key].append(name)
+        return names, allocations
 
     def source(self, fast: bool = False) -> str:
         """The program as a NumPy module: constants, (buffers,) and one function."""
-        buffers = self.buffered() if fast else {}
+        buffers, allocations = self.buffered() if fast else ({}, [])
         out = ['"""Generated by autograd.compile: forward, backward and update as plain NumPy."""',
                "import math", "", "import numpy as np", ""]
         for name, arr in self.constants.items():
             out.append(f"{name} = {constant_source(arr)}")
-        for line in self.lines:
-            if id(line) in buffers:
-                out.append(f"{buffers[id(line)]} = np.empty({line.value.shape}, np.{line.value.dtype.name})")
+        for name, shape, dtype in allocations:
+            out.append(f"{name} = np.empty({shape}, np.{dtype.name})")
         out += ["", "", f"def {self.name}({', '.join(v.name for v in self.args)}):"]
         section = comment_above = None
         for line in self.lines:

@@ -50,6 +50,15 @@ def _init_state(optimizer: Optimizer) -> None:
                 state[k] = 0
 
 
+def _refuse_random_layers(model: Module) -> None:
+    """A traced step would freeze a random draw (a dropout mask) into a constant: refuse it."""
+    from nn.layers import Dropout
+    for name, m in model.named_modules():
+        if isinstance(m, Dropout) and m.training and m.p > 0:
+            raise ValueError(f"compile_step: {name or 'the model'} is Dropout(p={m.p}) in training mode; a "
+                             "compiled step would reuse one mask forever; call model.eval() or drop the layer")
+
+
 class _OptimizerArguments:
     """The optimizer's state arrays and per-step numbers, as arguments of the generated code."""
 
@@ -121,6 +130,7 @@ class CompiledStep:
         if missing:
             raise ValueError(f"compile_step: optimizer parameter(s) {missing} are not parameters of the model; "
                              "build the optimizer from model.parameters()")
+        _refuse_random_layers(model)
         _init_state(optimizer)
         self._args = _OptimizerArguments(optimizer, names)
         self._compiled = Compiled(self._traced_step, params=model, name=name, extra=self._args, grads=False)

@@ -27,7 +27,7 @@ def _mlpgrad_grads_and_loss(wl):
     runner = W.make_runner("mlpgrad", wl)
     model = runner.extra["model"]
     X, y = wl.data()
-    loss_fn = getattr(nn, W._MLPGRAD_LOSSES[wl.loss])()
+    loss_fn = W._mlpgrad_loss(wl, model)
     loss = loss_fn(model(Tensor(X)), y if wl.loss == "ce" else Tensor(y))
     loss.backward()
     grads = []
@@ -57,7 +57,7 @@ def _assert_close(got, want, dtype, what):
 def test_manual_gradients_equal_mlpgrad_gradients(key):
     wl = W.WORKLOADS[key]
     X, y = wl.data()
-    net = manual_numpy.ManualMLP(wl.weights(), wl.activations, wl.loss, wl.lr, X, y)
+    net = manual_numpy.ManualMLP(wl.weights(), wl.activations, wl.loss, wl.lr, X, y, l2=wl.l2)
     want, _ = _mlpgrad_grads_and_loss(wl)
     _assert_close(net.gradients(), want, wl.dtype, f"{key} gradients")
 
@@ -66,7 +66,7 @@ def test_manual_gradients_equal_mlpgrad_gradients(key):
 def test_manual_loss_equals_mlpgrad_loss(key):
     wl = W.WORKLOADS[key]
     X, y = wl.data()
-    net = manual_numpy.ManualMLP(wl.weights(), wl.activations, wl.loss, wl.lr, X, y)
+    net = manual_numpy.ManualMLP(wl.weights(), wl.activations, wl.loss, wl.lr, X, y, l2=wl.l2)
     _, want = _mlpgrad_grads_and_loss(wl)
     assert float(net.step()) == pytest.approx(want, rel=RTOL[np.dtype(wl.dtype)])
 
@@ -75,7 +75,7 @@ def test_manual_loss_equals_mlpgrad_loss(key):
 def test_manual_step_is_gradients_then_update(key):
     wl = W.WORKLOADS[key]
     X, y = wl.data()
-    net = manual_numpy.ManualMLP(wl.weights(), wl.activations, wl.loss, wl.lr, X, y)
+    net = manual_numpy.ManualMLP(wl.weights(), wl.activations, wl.loss, wl.lr, X, y, l2=wl.l2)
     before = [p.copy() for p in net.parameters()]
     grads = net.gradients()
     net.step()
@@ -120,7 +120,7 @@ def test_workload_data_and_weights_are_deterministic():
 def test_manual_baseline_keeps_float32():
     wl = W.WORKLOADS["W4"]
     X, y = wl.data()
-    net = manual_numpy.ManualMLP(wl.weights(), wl.activations, wl.loss, wl.lr, X, y)
+    net = manual_numpy.ManualMLP(wl.weights(), wl.activations, wl.loss, wl.lr, X, y, l2=wl.l2)
     net.step()
     assert all(p.dtype == np.float32 for p in net.parameters())
     assert all(g.dtype == np.float32 for g in net.gradients())

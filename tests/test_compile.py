@@ -194,6 +194,9 @@ def test_errors():
     model = nn.MLP([2, 2], activations=["identity"], seed=0)
     with pytest.raises(ValueError, match="SGD with dampening cannot be compiled"):
         nn.compile_step(model, nn.MSELoss(), nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, dampening=0.1))
+    dropped = nn.Sequential(nn.Linear(2, 2, seed=0), nn.Dropout(0.5, seed=0))
+    with pytest.raises(ValueError, match=r"compile_step: 1 is Dropout\(p=0.5\) in training mode"):
+        nn.compile_step(dropped, nn.MSELoss(), nn.optim.SGD(dropped.parameters(), lr=0.1))
     other = nn.MLP([2, 2], activations=["identity"], seed=0)
     with pytest.raises(ValueError, match=r"optimizer parameter\(s\) \[0, 1\] are not parameters of the model"):
         nn.compile_step(model, nn.MSELoss(), nn.optim.SGD(other.parameters(), lr=0.1))
@@ -240,3 +243,60 @@ def test_cli_compile_refuses_an_output_that_is_not_python(tmp_path, capsys):
     from nn.cli import main
     assert main(["compile", "--out", str(tmp_path / "step.txt")]) == 2
     assert "mlpgrad: error: --out" in capsys.readouterr().err
+
+
+def test_results_of_one_call_survive_the_next_call():
+    # preallocated buffers hold only values that never leave the call
+    g = autograd.compile(lambda x: (np.exp(x) * 2.0, np.exp(x) + 1.0))
+    a1, b1 = g(np.ones((4, 3)))
+    keep = a1.copy(), b1.copy()
+    g(np.zeros((4, 3)))
+    np.testing.assert_array_equal(a1, keep[0])
+    np.testing.assert_array_equal(b1, keep[1])
+    assert "out=_buf" in g._last.program.source(fast=True)   # the intermediate exp(x) is buffered
+
+
+def test_unused_values_are_not_in_the_code():
+    def f(x):
+        unused = np.sin(x) * 3.0   # noqa: F841  (computed, never used)
+        return np.cos(x)
+    g = autograd.compile(f)
+    g(np.ones(3))
+    assert "np.cos(x)" in g.source and "np.sin" not in g.source
+
+
+@pytest.mark.parametrize("key", ["W1", "W7"])
+def test_benchmark_compiled_runner_equals_eager_runner(key):
+    from benchmarks import workloads as W
+    eager, compiled = W.make_runner("mlpgrad", W.WORKLOADS[key]), W.make_runner("compiled", W.WORKLOADS[key])
+    for _ in range(3):
+        eager.step()
+        compiled.step()
+    for a, b in zip(eager.state(), compiled.state()):
+        np.testing.assert_array_equal(a, b)
+    assert compiled.extra["compile_s"] > 0
+
+
+def test_what_cannot_be_written_as_numpy_is_refused_by_name():
+    with pytest.raises(AttributeError, match=r"compile: traced arrays do not support \.cumprod"):
+        autograd.compile(lambda x: x.cumprod())(np.ones(3))
+    with pytest.raises(TraceError, match=r"compile: np.add\(\.\.\., out=\) into an array that is not traced"):
+        autograd.compile(lambda x: np.add(x, 1.0, out=np.empty(3)))(np.ones(3))
+    with pytest.raises(TraceError, match=r"compile: cannot write a value of type complex \(1j\)"):
+        autograd.compile(lambda x: x * 1j)(np.ones(3))
+
+
+def test_buffers_are_reused_once_a_value_is_dead():
+    def f(x):
+        for _ in range(6):
+            x = np.tanh(x) * 0.5
+        return x
+    g = autograd.compile(f)
+    x = RNG.normal(size=(8, 4))
+    expected = x
+    for _ in range(6):
+        expected = np.tanh(expected) * 0.5
+    np.testing.assert_array_equal(g(x), expected)
+    fast = g._last.program.source(fast=True)
+    assert fast.count("out=_buf") == 11            # every intermediate, not the returned value
+    assert fast.count("np.empty((8, 4)") == 2      # two buffers take turns
