@@ -94,9 +94,12 @@ class BackpropReport:
         m = f"batch of m = {self.batch_size}" if self.batch_size else "batch size unknown"
         n_wrong = sum(not r.ok for r in self.rows)
         lines = [f"check_backprop: loss {self.loss:.6g}, {m}, rtol {self.rtol:g}"]
-        return lines, (f"all {len(self.rows)} gradients match" if not n_wrong
-                       else f"{n_wrong} of {len(self.rows)} gradients wrong; first wrong (closest to the output): "
-                            f"{self.first_wrong} — earlier layers inherit its error, so fix it first")
+        if not n_wrong:
+            return lines, f"all {len(self.rows)} gradients match"
+        # A mistake propagates backwards only through the δ it corrupts: say so only when more is wrong.
+        advice = "earlier layers inherit its error, so fix it first" if n_wrong > 1 else "fix it"
+        return lines, (f"{n_wrong} of {len(self.rows)} gradients wrong; first wrong (closest to the output): "
+                       f"{self.first_wrong} — {advice}")
 
     def __str__(self) -> str:
         head, body = self._cells()

@@ -460,7 +460,24 @@ def test_report_text_table_and_dict():
                                      "layers inherit its error, so fix it first")
     d = json.loads(json.dumps(report.to_dict()))
     assert d["ok"] is False and d["first_wrong"] == "b2" and d["batch_size"] == 12
-    assert d["rows"][0]["shape"] == [4, 3] and d["rows"][0]["verdict"] == "wrong" and d["rows"][0]["factor"] == pytest.approx(12)
+
+
+def test_a_single_wrong_gradient_is_not_said_to_spread_to_earlier_layers():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5, 2))
+    params = {"W1": rng.normal(size=(2, 3)), "W2": rng.normal(size=(3, 1))}
+
+    def loss(p, X):
+        return np.mean(np.dot(np.tanh(np.dot(X, p["W1"])), p["W2"]) ** 2)
+
+    def grads(p, X):
+        h = np.tanh(X @ p["W1"])
+        d_out = 2 * (h @ p["W2"]) / len(X)
+        dW1 = X.T @ ((d_out @ p["W2"].T) * (1 - h ** 2))
+        return {"W1": dW1, "W2": h.T @ d_out * len(X)}     # only W2 wrong (×m)
+
+    last = str(check_backprop(loss, grads, params, X)).splitlines()[-1]
+    assert last.startswith("1 of 2 gradients wrong") and last.endswith("W2 — fix it") and "inherit" not in last
 
 
 def test_report_html_marks_and_escapes():
