@@ -380,46 +380,17 @@ def _plots(model: Any, hist: Any, X: np.ndarray, y: np.ndarray, task: str, out: 
     return files
 
 
-class _ProgressLines:
-    """Per-epoch callback for `nn.fit`: when stdout is not a terminal (a log, CI, a pipe), prints
-    `epoch 50/500  loss 0.31  elapsed 1.2s  ETA 10.8s` about ten times a run and at least every
-    10 seconds; on a terminal `fit` shows its progress bar instead. Remembers the last epoch done."""
-
-    def __init__(self, epochs: int, enabled: bool) -> None:
-        self.epochs, self.enabled, self.epoch = epochs, enabled, 0
-        self.every = max(1, epochs // 10)
-        self.start = self.last = time.perf_counter()
-
-    def __call__(self, epoch: int, hist: Any) -> None:
-        self.epoch = epoch
-        now = time.perf_counter()
-        due = epoch == 1 or epoch % self.every == 0 or epoch == self.epochs or now - self.last >= 10
-        if not (self.enabled and due):
-            return
-        self.last = now
-        elapsed = now - self.start
-        eta = elapsed / epoch * (self.epochs - epoch)
-        val = f"  val_loss {hist.val_loss[-1]:.4g}" if hist.val_loss else ""
-        print(f"epoch {epoch:>{len(str(self.epochs))}}/{self.epochs}  loss {hist.train_loss[-1]:.4g}{val}  "
-              f"elapsed {_seconds(elapsed)}  ETA {_seconds(eta)}", flush=True)
-
-
-def _seconds(s: float) -> str:
-    return f"{s:.1f}s" if s < 60 else f"{int(s // 60)}m{int(s % 60):02d}s"
-
-
 def _fit(command: str, model: Any, X: np.ndarray, y: np.ndarray, loss: Any, optimizer: Any, epochs: int,
          lr: float, **kwargs: Any) -> Any:
     """`nn.fit` with progress lines off a terminal; divergence and bad data become one-line errors."""
     import nn
-    lines = _ProgressLines(epochs, enabled=not sys.stdout.isatty())
+    from nn.train import ProgressLines, TrainingDiverged
+    on_terminal = sys.stdout.isatty()
     try:
-        return nn.fit(model, X, y, loss, optimizer, epochs=epochs, progress=not lines.enabled, callback=lines,
-                      **kwargs)
-    except FloatingPointError as e:
-        what = ("the loss became " + str(e).split("loss became ", 1)[1].split()[0].rstrip(",;")
-                if "loss became" in str(e) else "a gradient or weight became non-finite")
-        raise AnswerNo(f"{command}: training diverged at epoch {lines.epoch + 1} ({what}); nothing was saved; "
+        return nn.fit(model, X, y, loss, optimizer, epochs=epochs, progress=on_terminal,
+                      callbacks=[] if on_terminal else [ProgressLines()], **kwargs)
+    except TrainingDiverged as e:
+        raise AnswerNo(f"{command}: training diverged at epoch {e.epoch} ({e.what}); nothing was saved; "
                        f"lower the learning rate (--lr {lr:g} now; try {lr / 10:g})") from None
     except (ValueError, TypeError) as e:
         raise UsageError(str(e)) from None

@@ -5,6 +5,7 @@ import csv
 import json
 import math
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -179,6 +180,14 @@ class Callback:
 _ADVICE = "the model keeps its last finite weights. Try a smaller learning rate or standardised inputs."
 
 
+class TrainingDiverged(FloatingPointError):
+    """Raised by `FiniteGuard`: `what` became non-finite (e.g. "loss became nan") at `epoch`, `step`."""
+
+    def __init__(self, message: str, what: str, epoch: int, step: int) -> None:
+        super().__init__(message)
+        self.what, self.epoch, self.step = what, epoch, step
+
+
 class FiniteGuard(Callback):
     """Raise FloatingPointError as soon as the loss, a gradient or an updated weight is not
     finite, and put back the weights from before that update."""
@@ -190,9 +199,11 @@ class FiniteGuard(Callback):
     def before_update(self, run: Run, loss: float) -> None:
         where = f"epoch {run.epoch}, step {run.step}"
         if not math.isfinite(loss):
-            raise FloatingPointError(f"fit: loss became {loss} at {where}; {_ADVICE}")
+            raise TrainingDiverged(f"fit: loss became {loss} at {where}; {_ADVICE}", f"the loss became {loss}",
+                                   run.epoch, run.step)
         if not all(p.grad is None or np.isfinite(p.grad).all() for p in self.params):
-            raise FloatingPointError(f"fit: a gradient became non-finite at {where}; {_ADVICE}")
+            raise TrainingDiverged(f"fit: a gradient became non-finite at {where}; {_ADVICE}",
+                                   "a gradient became non-finite", run.epoch, run.step)
         for p, saved in zip(self.params, self.saved):
             np.copyto(saved, p.data)
 
@@ -200,8 +211,9 @@ class FiniteGuard(Callback):
         if not all(np.isfinite(p.data).all() for p in self.params):
             for p, saved in zip(self.params, self.saved):
                 p.data = saved.copy()
-            raise FloatingPointError(f"fit: the update at epoch {run.epoch}, step {run.step} made a weight "
-                                     f"non-finite (loss was {loss:.6g}); {_ADVICE}")
+            raise TrainingDiverged(f"fit: the update at epoch {run.epoch}, step {run.step} made a weight "
+                                   f"non-finite (loss was {loss:.6g}); {_ADVICE}", "a weight became non-finite",
+                                   run.epoch, run.step)
 
 
 class Metrics(Callback):
@@ -283,6 +295,31 @@ class Progress(Callback):
     def on_train_end(self, run: Run) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+class ProgressLines(Callback):
+    """Progress for logs, CI and pipes (where a bar would be noise): prints
+    `epoch 50/500  loss 0.31  elapsed 1.2s  ETA 10.8s` about ten times a run and at
+    least every 10 seconds. `mlpgrad train` uses it when stdout is not a terminal."""
+
+    def on_train_begin(self, run: Run) -> None:
+        self.every = max(1, run.epochs // 10)
+        self.start = self.last = time.perf_counter()
+
+    def on_epoch_end(self, run: Run) -> None:
+        epoch, epochs, hist = run.epoch, run.epochs, run.history
+        now = time.perf_counter()
+        if not (epoch == 1 or epoch % self.every == 0 or epoch == epochs or now - self.last >= 10):
+            return
+        self.last = now
+        elapsed = now - self.start
+        val = f"  val_loss {hist.val_loss[-1]:.4g}" if hist.val_loss else ""
+        print(f"epoch {epoch:>{len(str(epochs))}}/{epochs}  loss {hist.train_loss[-1]:.4g}{val}  "
+              f"elapsed {_seconds(elapsed)}  ETA {_seconds(elapsed / epoch * (epochs - epoch))}", flush=True)
+
+
+def _seconds(s: float) -> str:
+    return f"{s:.1f}s" if s < 60 else f"{int(s // 60)}m{int(s % 60):02d}s"
 
 
 class EveryEpoch(Callback):

@@ -464,3 +464,24 @@ def test_callbacks_end_even_when_training_fails():
         with np.errstate(over="ignore", invalid="ignore"):
             _fit(_net(), X, y * 1e10, lr=1e300, callbacks=[rec])
     assert rec.calls == ["begin", ("before", 1, 1), "end"]   # the finite guard's after_update runs first
+
+
+def test_divergence_is_a_training_diverged_error_naming_what_and_where():
+    from nn.train import TrainingDiverged
+    model = nn.MLP([1, 4, 1], activations=["relu", "identity"], seed=0)
+    X, y = np.linspace(-1, 1, 8).reshape(-1, 1), np.full((8, 1), 1e200)
+    with pytest.raises(TrainingDiverged) as err, np.errstate(over="ignore"):
+        nn.fit(model, X, y, nn.MSELoss(), nn.optim.SGD(model.parameters(), lr=0.1), epochs=3, progress=False)
+    assert isinstance(err.value, FloatingPointError) and err.value.epoch == 1 and err.value.step == 1
+    assert err.value.what in str(err.value).replace("fit: loss", "the loss")
+
+
+def test_progress_lines_print_about_ten_lines_with_epoch_loss_and_eta(capsys):
+    from nn.train import ProgressLines
+    model = nn.MLP([1, 3, 1], activations=["tanh", "identity"], seed=0)
+    X = np.linspace(-1, 1, 8).reshape(-1, 1)
+    nn.fit(model, X, X ** 2, nn.MSELoss(), nn.optim.SGD(model.parameters(), lr=0.1), epochs=50,
+           progress=False, callbacks=[ProgressLines()])
+    lines = capsys.readouterr().out.splitlines()
+    assert 10 <= len(lines) <= 12 and lines[0].startswith("epoch  1/50  loss ") and lines[-1].startswith("epoch 50/50")
+    assert all("elapsed" in ln and "ETA" in ln for ln in lines)
