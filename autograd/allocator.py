@@ -3,9 +3,8 @@
 A training step builds its whole graph, then frees it at once. With glibc's
 defaults, more than 128 KiB free at the top of the heap is handed back to the
 OS, and blocks of 128 KiB or more are mapped and unmapped each time, so the
-next step pays a page fault for every 4 KiB it touches again. On the seed
-networks that was 40 % of a step (W2, 46 faults of ~2 µs each per step) and a
-third of W4's (benchmarks/README.md, "Page faults").
+next step pays a page fault for every 4 KiB it touches again: a large part of
+a small network's step (measured in benchmarks/README.md, "Page faults").
 
 `tune_allocator()` sets M_TRIM_THRESHOLD to 64 MiB (free memory up to that is
 kept) and M_MMAP_THRESHOLD to 32 MiB (glibc's own ceiling for its adaptive

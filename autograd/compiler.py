@@ -8,7 +8,8 @@ real values and write one line of NumPy source per call. Dead lines (error
 checks, values nothing uses) are dropped; the rest becomes a Python function
 over arrays — no Tensor objects, no graph, NumPy only — with preallocated
 buffers and `out=` where a value never leaves the call. `.source` is the
-readable code.
+readable code. This module traces; `autograd.program` turns the recorded lines
+into code (with `autograd.buffers` and `autograd.loops` for the fast form).
 
 Semantics as `jax.jit` / `torch.jit.trace`: shapes, dtypes, Python control
 flow and Python-level conversions (`bool()`, `float()`, `.item()`, data
@@ -25,11 +26,11 @@ the gradient of that call (as if `fn` started with `zero_grad()`).
 """
 from __future__ import annotations
 
-import builtins
 import contextlib
+import functools
 import heapq
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
@@ -39,12 +40,14 @@ import autograd.tensor as _tensor
 from autograd.function import Function, unbroadcast
 from autograd.grad_mode import STATE
 from autograd.tensor import Tensor, _new_tensor
-from autograd.tracer import Line, Recorder, Traced, TraceError, Var, _owner, identifier, unwrap
+from autograd.program import Program
+from autograd.tracer import Recorder, Traced, TraceError, Var, unwrap
 
 Params = Mapping[str, Tensor] | Iterable[Tensor] | None
 
 
 # -- recording the ops and the chain rule ----------------------------------------------------
+@functools.lru_cache(maxsize=None)
 def rule(cls: type) -> tuple[str, str]:
     """(forward formula, derivative rule) from the first line of an op's docstring."""
     doc = " ".join(line.strip() for line in (cls.__doc__ or "").strip().split("\n\n")[0].split("\n"))
@@ -184,135 +187,6 @@ def tracing(rec: Recorder) -> Iterator[_Tracing]:
         _tensor._as_array = _ORIGINAL_AS_ARRAY
 
 
-# -- the traced program --------------------------------------------------------------------
-@dataclass
-class Program:
-    """Straight-line code: arguments, lines, outputs; rendered as source and run with exec."""
-    name: str
-    args: list[Var]
-    lines: list[Line]
-    outputs: list[Any]                 # Vars (or constant values) returned, in order
-    constants: dict[str, np.ndarray]
-    externals: set[Var] = field(default_factory=set)
-
-    def prune(self) -> None:
-        """Drop lines whose values reach no output and that change no argument (dead code)."""
-        live = {v for v in self.outputs if isinstance(v, Var)} | set(self.args)
-        kept = []
-        for line in reversed(self.lines):
-            defined = set(line.targets)
-            if line.kind == "mutate":
-                if not (line.writes & live):
-                    continue
-            elif not (defined & live):
-                continue
-            live -= defined
-            live |= line.reads
-            kept.append(line)
-        self.lines = kept[::-1]
-
-    def finalize_names(self) -> None:
-        taken: set[str] = set()
-        for v in self.args:
-            v.name = identifier(v.name, taken)
-        for line in self.lines:
-            for v in line.targets:
-                v.name = identifier(v.name, taken)
-
-    def buffered(self) -> tuple[dict[int, str], list[tuple[str, tuple, np.dtype]]]:
-        """Preallocated buffers for `out=`: {id(line): buffer name} and the buffers to allocate.
-
-        A line qualifies when it is a ufunc or np.dot call with a ≥ 1-d contiguous result that
-        is not returned and shares no memory with anything returned. Buffers are reused once a
-        value (and every view of it) is no longer read, so the step touches little memory.
-        """
-        lines = self.lines
-        out_vars = {v for v in self.outputs if isinstance(v, Var)}
-        escaping = [line.value for line in lines if set(line.targets) & out_vars]
-        last: dict[Var, int] = {}
-        for i, line in enumerate(lines):
-            for v in line.reads:
-                last[v] = i
-        chosen: dict[int, Line] = {}        # id(value) -> the line defining a buffered value
-        end: dict[int, int] = {}            # id(line) -> index of the last line reading it or a view of it
-        for i, line in enumerate(lines):
-            v = line.value
-            if not line.targets or not isinstance(v, np.ndarray):
-                continue
-            owner = _owner(v)
-            if id(owner) in chosen:         # a view of a buffered value keeps the buffer busy
-                base = chosen[id(owner)]
-                end[id(base)] = max(end[id(base)], last.get(line.targets[0], i))
-            if (line.fast is None or line.kind != "assign" or len(line.targets) != 1 or v.ndim == 0
-                    or owner is not v or not v.flags.c_contiguous or line.targets[0] in out_vars
-                    or any(isinstance(e, np.ndarray) and np.may_share_memory(v, e) for e in escaping)):
-                continue
-            chosen[id(v)] = line
-            end[id(line)] = last.get(line.targets[0], i)
-        free: dict[tuple, list[str]] = {}
-        releases: dict[int, list[tuple[tuple, str]]] = {}
-        names: dict[int, str] = {}
-        allocations: list[tuple[str, tuple, np.dtype]] = []
-        for i, line in enumerate(lines):
-            if line.value is not None and id(line.value) in chosen and chosen[id(line.value)] is line:
-                key = (line.value.shape, line.value.dtype)
-                pool = free.setdefault(key, [])
-                if pool:
-                    name = pool.pop()
-                else:
-                    name = f"_buf{len(allocations)}"
-                    allocations.append((name, *key))
-                names[id(line)] = name
-                releases.setdefault(max(end[id(line)], i), []).append((key, name))
-            for key, name in releases.pop(i, ()):
-                free[key].append(name)
-        return names, allocations
-
-    def source(self, fast: bool = False) -> str:
-        """The program as a NumPy module: constants, (buffers,) and one function."""
-        buffers, allocations = self.buffered() if fast else ({}, [])
-        out = ['"""Generated by autograd.compile: forward, backward and update as plain NumPy."""',
-               "import math", "", "import numpy as np", ""]
-        for name, arr in self.constants.items():
-            out.append(f"{name} = {constant_source(arr)}")
-        for name, shape, dtype in allocations:
-            out.append(f"{name} = np.empty({shape}, np.{dtype.name})")
-        out += ["", "", f"def {self.name}({', '.join(v.name for v in self.args)}):"]
-        section = comment_above = None
-        for line in self.lines:
-            if line.section != section:
-                section = line.section
-                out.append(f"    # -- {section} --")
-            code = line.render(buffers.get(id(line)))
-            # the op and its rule once per op, on its first line
-            comment = f"  # {line.comment}" if line.comment and line.comment != comment_above else ""
-            comment_above = line.comment
-            out.append(f"    {code}{comment}")
-        rets = [v.name if isinstance(v, Var) else repr(v) for v in self.outputs]
-        out.append(f"    return ({', '.join(rets)}{',' if len(rets) == 1 else ''})")
-        return "\n".join(out) + "\n"
-
-    def build(self) -> Callable[..., tuple]:
-        """Execute the fast source; return the function it defines."""
-        namespace: dict[str, Any] = {"__name__": f"autograd_compiled_{self.name}"}
-        exec(compile_source(self.source(fast=True), f"<autograd.compile {self.name}>"), namespace)
-        return namespace[self.name]
-
-
-def compile_source(text: str, filename: str) -> Any:
-    return builtins.compile(text, filename, "exec")
-
-
-def constant_source(arr: np.ndarray) -> str:
-    """NumPy source that rebuilds a constant array (np.full / np.arange when it is one)."""
-    dt = f"np.{arr.dtype.name}"
-    if arr.size and np.all(arr == arr.flat[0]):
-        return f"np.full({arr.shape}, {arr.flat[0].item()!r}, {dt})"
-    if arr.ndim == 1 and arr.dtype.kind in "iu" and np.array_equal(arr, np.arange(arr.size)):
-        return f"np.arange({arr.size}, dtype={dt})"
-    return f"np.array({arr.tolist()!r}, dtype={dt})"
-
-
 # -- compile(): the user-facing function ------------------------------------------------------
 def _named_params(params: Params) -> list[tuple[str, Tensor]]:
     if params is None:
@@ -404,9 +278,18 @@ class Compiled:
         key = self._key(args)
         tr = self._traces.get(key)
         if tr is None:
+            import gc
             import time
             start = time.perf_counter()
-            tr = self._trace(args)
+            # A trace makes one object (proxy, line, name) per call and frees none of them; the
+            # cyclic collector would walk them all again and again (a 100k-op chain: half the time).
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                tr = self._trace(args)
+            finally:
+                if enabled:
+                    gc.enable()
             tr.seconds = time.perf_counter() - start
             self._traces[key] = tr
         self._last = tr
@@ -427,23 +310,7 @@ class Compiled:
 
     def _trace(self, args: tuple) -> Trace:
         rec = Recorder()
-        names = self._arg_names + [f"arg{i}" for i in range(len(self._arg_names), len(args))]
-        arg_vars: list[Var] = []
-        traced_args = []
-        for name, a in zip(names, args):
-            if not _is_arg(a):
-                traced_args.append(a)    # a Python value: fixed at trace time (part of the cache key)
-                continue
-            data = a.data if isinstance(a, Tensor) else a
-            var = Var(name, named=True)
-            arg_vars.append(var)
-            proxy = rec.wrap(data.copy(), var)
-            if isinstance(a, Tensor):
-                t = object.__new__(Tensor)
-                t.data, t.grad, t.requires_grad, t._op, t.name = proxy, None, a.requires_grad, None, a.name
-                traced_args.append(t)
-            else:
-                traced_args.append(proxy)
+        arg_vars, traced_args = self._proxy_args(rec, args)
         named = self.params
         saved = [(p.data, p.grad) for _, p in named]
         proxies = []
@@ -458,32 +325,8 @@ class Compiled:
             with tracing(rec):
                 result = self.fn(*traced_args)
             leaves, rebuild = _flatten(result)
-            outputs, kinds = [], []
-            for leaf in leaves:
-                d = leaf.data if isinstance(leaf, Tensor) else leaf
-                if isinstance(d, Traced):
-                    outputs.append(d.var)
-                    kinds.append("tensor" if isinstance(leaf, Tensor) else "array")
-                elif isinstance(d, np.ndarray):
-                    outputs.append(Var(rec.constant(d)))
-                    kinds.append("tensor" if isinstance(leaf, Tensor) else "array")
-                elif d is None or isinstance(d, (bool, int, float, str)):
-                    outputs.append(d)
-                    kinds.append("const")
-                else:
-                    raise TraceError(f"compile: {self.name} returned a {type(leaf).__name__}; expected "
-                                     "Tensors, arrays, numbers or tuples/lists of them")
-            writebacks = []
-            for (name, p), proxy in zip(named, proxies):
-                if p.data is not proxy:
-                    if not isinstance(p.data, Traced):
-                        raise TraceError(f"compile: parameter {name} was replaced by a value that does not "
-                                         "depend on the traced inputs")
-                    outputs.append(p.data.var)
-                    writebacks.append((p, "data"))
-                if self.grads and isinstance(p.grad, Traced):
-                    outputs.append(p.grad.var)
-                    writebacks.append((p, "grad"))
+            outputs, kinds = self._outputs(rec, leaves)
+            writebacks = self._writebacks(proxies, outputs)
         finally:
             for (_, p), (data, grad) in zip(named, saved):
                 p.data, p.grad = data, grad
@@ -493,6 +336,62 @@ class Compiled:
         program.prune()
         program.finalize_names()
         return Trace(program, program.build(), rebuild, kinds, writebacks)
+
+    def _proxy_args(self, rec: Recorder, args: tuple) -> tuple[list[Var], list[Any]]:
+        """The arguments' variables, and the arguments as `fn` sees them while traced: arrays
+        (and Tensors' data) as proxies, Python values as they are (fixed at trace time)."""
+        names = self._arg_names + [f"arg{i}" for i in range(len(self._arg_names), len(args))]
+        arg_vars: list[Var] = []
+        traced_args = []
+        for name, a in zip(names, args):
+            if not _is_arg(a):
+                traced_args.append(a)
+                continue
+            data = a.data if isinstance(a, Tensor) else a
+            var = Var(name, named=True)
+            arg_vars.append(var)
+            proxy = rec.wrap(data.copy(), var)
+            if isinstance(a, Tensor):
+                t = object.__new__(Tensor)
+                t.data, t.grad, t.requires_grad, t._op, t.name = proxy, None, a.requires_grad, None, a.name
+                traced_args.append(t)
+            else:
+                traced_args.append(proxy)
+        return arg_vars, traced_args
+
+    def _outputs(self, rec: Recorder, leaves: list[Any]) -> tuple[list[Any], list[str]]:
+        """What the program returns for `fn`'s result leaves, and the kind of each leaf."""
+        outputs, kinds = [], []
+        for leaf in leaves:
+            d = leaf.data if isinstance(leaf, Tensor) else leaf
+            if isinstance(d, Traced):
+                outputs.append(d.var)
+                kinds.append("tensor" if isinstance(leaf, Tensor) else "array")
+            elif isinstance(d, np.ndarray):
+                outputs.append(Var(rec.constant(d)))
+                kinds.append("tensor" if isinstance(leaf, Tensor) else "array")
+            elif d is None or isinstance(d, (bool, int, float, str)):
+                outputs.append(d)
+                kinds.append("const")
+            else:
+                raise TraceError(f"compile: {self.name} returned a {type(leaf).__name__}; expected "
+                                 "Tensors, arrays, numbers or tuples/lists of them")
+        return outputs, kinds
+
+    def _writebacks(self, proxies: list[Traced], outputs: list[Any]) -> list[tuple[Tensor, str]]:
+        """The parameters' new values and gradients, appended to `outputs`: (param, attribute)."""
+        writebacks = []
+        for (name, p), proxy in zip(self.params, proxies):
+            if p.data is not proxy:
+                if not isinstance(p.data, Traced):
+                    raise TraceError(f"compile: parameter {name} was replaced by a value that does not "
+                                     "depend on the traced inputs")
+                outputs.append(p.data.var)
+                writebacks.append((p, "data"))
+            if self.grads and isinstance(p.grad, Traced):
+                outputs.append(p.grad.var)
+                writebacks.append((p, "grad"))
+        return writebacks
 
 
 def _is_arg(a: Any) -> bool:

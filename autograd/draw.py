@@ -21,7 +21,7 @@ import os
 import sys
 import warnings
 from collections import deque
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, Protocol, runtime_checkable
 
 import graphviz
 import numpy as np
@@ -64,11 +64,26 @@ class GraphvizNotFoundError(graphviz.ExecutableNotFound):
 
 
 # -- naming -------------------------------------------------------------------------
+# What drawings, traces and the explorer read from a model: the two methods nn.Module has
+# (autograd never imports nn; any object with them works the same).
+@runtime_checkable
+class NamedParameters(Protocol):
+    """Names its parameters, `(name, tensor)` pairs: drawings label those tensors with them."""
+    def named_parameters(self) -> Iterable[tuple[str, Tensor]]: ...
+
+
+@runtime_checkable
+class NamedModules(Protocol):
+    """Names its submodules, `(dotted path, module)` pairs: drawings title each module's ops
+    (with the module's `describe()` when it has one)."""
+    def named_modules(self) -> Iterable[tuple[str, Any]]: ...
+
+
 def param_names(params: Any) -> dict[int, str]:
     """`id(tensor) -> name` from a Module (`named_parameters()`), a dict, or (name, tensor) pairs."""
     if params is None:
         return {}
-    if hasattr(params, "named_parameters"):
+    if isinstance(params, NamedParameters):
         pairs: Iterable = params.named_parameters()
     elif isinstance(params, Mapping):
         pairs = params.items()
@@ -100,7 +115,7 @@ def tensor_labels(order: list[Tensor], names: Mapping[int, str] | None = None) -
 
 
 def _module_paths(params: Any) -> dict[int, str]:
-    if params is None or not hasattr(params, "named_modules"):
+    if not isinstance(params, NamedModules):
         return {}
     out: dict[int, str] = {}
     for path, m in params.named_modules():

@@ -24,13 +24,15 @@ import contextlib
 import heapq
 import operator
 import sys
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from autograd.function import unbroadcast
+from autograd.function import Node, _new_tensor, unbroadcast
 from autograd.grad_mode import enable_grad
-from autograd.tensor import Tensor, _new_tensor, as_tensor
+
+if TYPE_CHECKING:   # annotations only: autograd.tensor imports this module
+    from autograd.tensor import Tensor
 
 
 def toposort(root: Tensor, requires_grad_only: bool = True) -> list[Tensor]:
@@ -79,7 +81,7 @@ def _root_grad(root: Tensor, grad: Any) -> np.ndarray:
         g = np.empty(root.data.shape, root.data.dtype)   # np.ones_like is a Python wrapper
         g.fill(1)
         return g
-    g = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
+    g = np.array(grad.data if isinstance(grad, Node) else grad, dtype=root.data.dtype)
     if g.shape != root.shape:
         raise ValueError(f"backward: grad has shape {g.shape} but the tensor has shape {root.shape}; "
                          "expected the same shape")
@@ -97,93 +99,83 @@ def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarr
     gradient an op sends to one of its inputs (`trace_backward` records the pass
     with them).
     """
-    # Keyed by the tensors themselves: their hash is object identity, and distinct
-    # live objects have distinct hashes, so Tensor.__eq__ is never consulted.
-    pending: dict[Tensor, np.ndarray] = {root: _root_grad(root, grad)}
-    get = pending.get
-    if root._op is None:   # a leaf: its gradient is the seed itself
-        leaves, heap = [root], []
-    else:
-        leaves = []                     # in the order they first receive a gradient
-        heap = [(-root._op.seq, root)]  # op outputs waiting, highest sequence number first
-    push, popmin = heapq.heappush, heapq.heappop
+    # The chain rule as `sweep` below, for arrays only, written out for speed: no generator,
+    # and a straight path for elementwise ops (benchmarks/README.md, "Speed tricks that pay").
+    pending = {root: _root_grad(root, grad)}
+    heap = [] if root._op is None else [(-root._op.seq, root)]   # op outputs still to visit
+    leaves = [] if heap else [root]
 
-    def receive(parent: Tensor, pg: np.ndarray) -> None:
-        """Add one contribution to a node's pending gradient; the first one queues the node."""
-        prev = get(parent)
-        if prev is not None:
-            pending[parent] = prev + pg
-            return
-        pending[parent] = pg
-        if parent._op is None:
-            leaves.append(parent)
+    def receive(parent: Tensor, op: Any, position: int, pg: Any) -> None:
+        """Add one contribution to `parent`'s gradient; the first one puts it in the queue."""
+        if on_contribution is not None:
+            on_contribution(parent, op, position, pg)
+        earlier = pending.get(parent)
+        if earlier is not None:
+            pending[parent] = earlier + pg
         else:
-            push(heap, (-parent._op.seq, parent))
+            pending[parent] = pg
+            if parent._op is None:
+                leaves.append(parent)
+            else:
+                heapq.heappush(heap, (-parent._op.seq, parent))
 
     while heap:
-        node = popmin(heap)[1]
+        node = heapq.heappop(heap)[1]
         g = pending.pop(node)
         if on_grad is not None:
             on_grad(node, g)
         if retain_grads:
-            if type(g) is not np.ndarray:   # a NumPy scalar from a 0-d result
-                g = np.array(g)
-            node.grad = g if node.grad is None else node.grad + g
+            if node.grad is not None:
+                node.grad = node.grad + g
+            else:   # .grad is an array, also where NumPy returned a scalar for a 0-d result
+                node.grad = g if type(g) is np.ndarray else np.array(g)
         op = node._op
-        if op.elementwise:
-            # The one input requires grad (else the op was not recorded) and its
-            # gradient already has its shape and dtype: nothing to undo or cast.
-            parent, pg = op._inputs, op.backward(g)[0]
-            if on_contribution is not None:
-                on_contribution(parent, op, 0, pg)
-            receive(parent, pg)
+        if op.elementwise:   # one input, which requires grad; its gradient has its shape
+            receive(op._inputs, op, 0, op.backward(g)[0])
             continue
         exact = op.exact_grads
-        pos = -1
-        for parent, pg in zip(op._inputs, op.backward(g)):
-            pos += 1
+        for position, (parent, pg) in enumerate(zip(op._inputs, op.backward(g))):
             if pg is None or not parent.requires_grad:
                 continue
-            if not exact:
-                data = parent.data
-                if pg.shape != data.shape:
-                    pg = unbroadcast(pg, data.shape, op.name)
-                if pg.dtype is not data.dtype and pg.dtype != data.dtype:
-                    pg = pg.astype(data.dtype)
-            if on_contribution is not None:
-                on_contribution(parent, op, pos, pg)
-            receive(parent, pg)
-    pg = None   # release the sweep's last reference (the refcount test below)
+            if not exact and (pg.shape != parent.data.shape or pg.dtype != parent.data.dtype):
+                pg = _fit(pg, parent, op.name, create_graph=False)
+            receive(parent, op, position, pg)
+    g = pg = None   # drop our references: a leaf's gradient may then be handed on uncopied
     for leaf in leaves:
         g = pending.pop(leaf)
-        if type(g) is not np.ndarray:   # a NumPy scalar from a 0-d result: .grad is a writable array
-            g = np.array(g)
         if on_grad is not None:
             on_grad(leaf, g)
-        if leaf.grad is not None:
-            leaf.grad = leaf.grad + g
-        # A leaf's gradient must be its own writable array (users clip or scale it in
-        # place). Copy only when g is a read-only or borrowed view, or when anything
-        # besides this pass holds it (add hands one array to both inputs, and an
-        # intermediate's .grad may be that array): CPython's reference count tells
-        # (here: our variable and getrefcount's own argument).
-        elif g.base is None and g.flags.writeable and sys.getrefcount(g) <= 2:
-            leaf.grad = g
-        else:
-            leaf.grad = g.copy()
+        _add_to_leaf(leaf, g)
 
 
-# -- the chain rule, plainly: any order of gradient ---------------------------------------
-def sweep(root: Tensor, seed: Any, wanted: Callable[[Tensor], bool],
+def _add_to_leaf(leaf: Tensor, g: np.ndarray) -> None:
+    """leaf.grad += g, leaving .grad an array of the leaf's own (users clip or scale it in place)."""
+    if leaf.grad is not None:
+        leaf.grad = np.asarray(leaf.grad + g)
+    elif type(g) is not np.ndarray:   # a NumPy scalar from a 0-d result
+        leaf.grad = np.array(g)
+    # Copy only when g is a read-only or borrowed view, or when anything besides this pass
+    # holds it (add hands one array to both inputs, and an intermediate's .grad may be that
+    # array): CPython's reference count tells (the caller's variable, ours and getrefcount's
+    # own argument).
+    elif g.base is None and g.flags.writeable and sys.getrefcount(g) <= 3:
+        leaf.grad = g
+    else:
+        leaf.grad = g.copy()
+
+
+# -- the chain rule: any order of gradient --------------------------------------------------
+def sweep(root: Tensor, seed: Any, wanted: Callable[[Tensor], bool] | None = None,
           create_graph: bool = False) -> Iterator[tuple[Tensor, Any]]:
-    """Yield (node, d(root)/d(node) · seed) for every node that `wanted` accepts, each once
-    its gradient is complete: op outputs in backward order, then the leaves.
+    """Yield (node, d(root)/d(node) · seed) for every node that requires grad (and that
+    `wanted` accepts), each once its gradient is complete: op outputs in decreasing
+    recording order, then the leaves in the order they were reached.
 
     With `create_graph`, gradients are Tensors and each op's backward formula is
     recorded (`Function.backward_graph`); otherwise they are arrays.
     """
     pending: dict[Tensor, Any] = {root: seed}
-    heap: list = [] if root._op is None else [(-root._op.seq, root)]
+    heap: list = [] if root._op is None else [(-root._op.seq, root)]  # op outputs still to visit
     leaves: list[Tensor] = [root] if root._op is None else []
     while heap:
         node = heapq.heappop(heap)[1]
@@ -191,37 +183,39 @@ def sweep(root: Tensor, seed: Any, wanted: Callable[[Tensor], bool],
         yield node, g
         op = node._op
         grads = op.backward_graph(g, node) if create_graph else op.backward(g)
+        exact = op.exact_grads and not create_graph
         for parent, pg in zip(op.inputs, grads):
-            if pg is None or not parent.requires_grad or not wanted(parent):
+            if pg is None or not parent.requires_grad or (wanted is not None and not wanted(parent)):
                 continue
-            pg = _fit(pg, parent, op.name, create_graph)
-            if parent in pending:
-                pending[parent] = pending[parent] + pg
+            if not exact:   # undo broadcasting and dtype promotion
+                pg = _fit(pg, parent, op.name, create_graph)
+            earlier = pending.get(parent)
+            if earlier is not None:
+                pending[parent] = earlier + pg
+                continue
+            pending[parent] = pg
+            if parent._op is None:
+                leaves.append(parent)
             else:
-                pending[parent] = pg
-                if parent._op is None:
-                    leaves.append(parent)
-                else:
-                    heapq.heappush(heap, (-parent._op.seq, parent))
+                heapq.heappush(heap, (-parent._op.seq, parent))
+    g = pg = None   # drop our references: a leaf's gradient may then be handed on uncopied
     for leaf in leaves:
         yield leaf, pending.pop(leaf)
 
 
 def _fit(g: Any, parent: Tensor, op_name: str, create_graph: bool) -> Any:
     """A gradient in its input's shape (undo broadcasting) and dtype, as an array or a Tensor."""
-    if create_graph and not isinstance(g, Tensor):
-        g = as_tensor(g)
+    if create_graph and not isinstance(g, Node):   # a constant in the backward formula
+        g = _new_tensor(np.asarray(g))
     if g.shape != parent.data.shape:
         g = unbroadcast(g, parent.data.shape, op_name)
     if g.dtype != parent.data.dtype:
         g = g.astype(parent.data.dtype)
-    if not create_graph and type(g) is not np.ndarray:
-        g = np.asarray(g)
     return g
 
 
 def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
-    if create_graph and isinstance(grad, Tensor) and grad.requires_grad:
+    if create_graph and isinstance(grad, Node) and grad.requires_grad:
         if grad.shape != root.shape:
             raise ValueError(f"backward: grad has shape {grad.shape} but the tensor has shape {root.shape}; "
                              "expected the same shape")
@@ -235,7 +229,7 @@ def backward_with_graph(root: Tensor, grad: Any = None, retain_grads: bool = Tru
     whose graph is the backward pass itself (so it can be differentiated again)."""
     seed = _seed(root, grad, create_graph=True)
     with enable_grad():
-        for node, g in sweep(root, seed, lambda t: True, create_graph=True):
+        for node, g in sweep(root, seed, create_graph=True):
             if node._op is None or retain_grads:
                 node.grad = g if node.grad is None else node.grad + g
 
@@ -249,12 +243,12 @@ def gradients(output: Tensor, inputs: Tensor | Sequence[Tensor], grad_output: An
     the backward pass (differentiate them again for second derivatives). An
     input that the output does not depend on gets zeros.
     """
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    inputs = (inputs,) if isinstance(inputs, Node) else tuple(inputs)
     for i, x in enumerate(inputs):
-        if not isinstance(x, Tensor) or not x.requires_grad:
+        if not isinstance(x, Node) or not x.requires_grad:
             raise ValueError(f"gradients: input {i} must be a Tensor that requires grad, got "
-                             f"{type(x).__name__}{'' if not isinstance(x, Tensor) else ' without requires_grad'}")
-    if not isinstance(output, Tensor):
+                             f"{type(x).__name__}{'' if not isinstance(x, Node) else ' without requires_grad'}")
+    if not isinstance(output, Node):
         raise TypeError(f"gradients: output must be a Tensor, got {type(output).__name__}")
     found: dict[Tensor, Any] = {}
     if output.requires_grad:
@@ -263,7 +257,7 @@ def gradients(output: Tensor, inputs: Tensor | Sequence[Tensor], grad_output: An
         with enable_grad() if create_graph else contextlib.nullcontext():
             for node, g in sweep(output, seed, needed.__contains__, create_graph):
                 if node in wanted:
-                    found[node] = g
+                    found[node] = g if create_graph else np.asarray(g)
     return tuple(_zeros_for(x, create_graph) if x not in found else found[x] for x in inputs)
 
 

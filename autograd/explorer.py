@@ -30,11 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from autograd.draw import draw_graph, fmt_array
+from autograd.draw import NamedParameters, draw_graph, fmt_array
 from autograd.engine import toposort
 from autograd.function import Function
 from autograd.tensor import Tensor
-from autograd.trace import BackwardTrace, local_derivative, rule_for
+from autograd.trace import BackwardTrace, _arg_name, local_derivative, rule_for
 
 __all__ = ["Explorer", "encode_array", "neuron_layers"]
 
@@ -116,7 +116,7 @@ def neuron_layers(trace: BackwardTrace, model: Any = None) -> tuple[list[tuple[T
     if source is None:
         pairs = [(op.inputs[1], op.inputs[2] if len(op.inputs) > 2 else None)
                  for op in _ops(trace.root) if op.name == "linear" and len(op.inputs) >= 2]
-    elif hasattr(source, "named_parameters"):
+    elif isinstance(source, NamedParameters):
         pairs = _pairs_from_names(list(source.named_parameters()))
     elif isinstance(source, dict):
         pairs = _pairs_from_names(list(source.items()))
@@ -347,7 +347,6 @@ def _sgd_caption(trace: BackwardTrace, lr: float, labels: dict[int, str]) -> str
 
 
 def _op_entry(op: Function, ix: _Index, drawing: Any) -> dict[str, Any]:
-    from autograd.trace import _arg_name
     doc = (type(op).__doc__ or "").strip()
     try:
         params = op.params()

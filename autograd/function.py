@@ -11,6 +11,10 @@ formula runs on plain arrays (a first-order backward pass) and on Tensors
 (NumPy dispatch records it: a backward pass with a graph, for gradients of
 gradients). `saved` names the attributes that the formula differentiates
 through; `backward_graph` runs the formula with those bound to the tensors.
+
+This module sits below `autograd.tensor`: `Node` is the part of a Tensor that
+ops and the engine rely on, so they make and recognise Tensors without
+importing the Tensor class (which registers itself as the class of op outputs).
 """
 from __future__ import annotations
 
@@ -22,10 +26,35 @@ import numpy as np
 from autograd.grad_mode import STATE
 
 REGISTRY: dict[str, type["Function"]] = {}
+
+
+class Node:
+    """Base of `autograd.Tensor`: a value in a graph, with `data`, `grad`, `requires_grad`,
+    `name` and `_op` (the op that made it, None for a leaf).
+
+    `class Tensor(Node, made_by_ops=True)` names the class that ops return.
+    """
+    __slots__ = ()
+    made_by_ops: ClassVar[type]
+
+    def __init_subclass__(cls, made_by_ops: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if made_by_ops:
+            Node.made_by_ops = cls
+
+
+def _new_tensor(data: np.ndarray) -> Any:
+    """Wrap an ndarray as a Tensor without copying or validation: a constant (no grad)."""
+    t = _object_new(Node.made_by_ops)
+    t.data = data
+    t.grad = t.name = t._op = None
+    t.requires_grad = False
+    return t
 # Where a saved attribute comes from: input i, "out" (the op's output), or a function of
 # (inputs, output) that recomputes it from tensors (returning None keeps the saved array).
 Source = Union[int, str, Callable[[tuple, Any], Any]]
 _next_seq = itertools.count().__next__
+_object_new = object.__new__
 
 
 class Function:
@@ -33,9 +62,9 @@ class Function:
 
     # seq: recording order. An op's inputs always existed before it, so sorting
     # ops by seq is a topological order (the engine needs no recursive walk).
-    # _inputs: the input tensors as a tuple, or for elementwise ops the one input itself
-    # (one object fewer per op for the garbage collector to scan; `inputs` hides the
-    # difference).
+    # _inputs: the input tensors as a tuple, or for an elementwise op the one input itself:
+    # one object fewer per op for the garbage collector to scan (`inputs` hides the
+    # difference; benchmarks/README.md, "Speed tricks that pay").
     __slots__ = ("_inputs", "scope", "seq")
     name: ClassVar[str] = "function"
     symbol: ClassVar[str | None] = None   # short label for drawings, e.g. "+"
@@ -43,8 +72,8 @@ class Function:
     # backward returns, for every input, a gradient of exactly its shape and dtype
     # (or None): the engine then skips unbroadcast and the dtype cast.
     exact_grads: ClassVar[bool] = False
-    # One input (which requires grad whenever the op is recorded) and exact_grads:
-    # unary elementwise ops, for which the engine takes a shorter path.
+    # A unary elementwise op: one input, output of its shape (so exact_grads); traces and
+    # the explorer show such ops as pointwise.
     elementwise: ClassVar[bool] = False
     # The attributes `backward` differentiates through (attributes it uses only for masks,
     # shapes or signs need not be listed: their derivative is 0 almost everywhere).
@@ -101,19 +130,17 @@ class Function:
         Lets a derivative formula use an op that NumPy has no function for (the
         adjoint of indexing) and still run on both arrays and Tensors.
         """
-        if any(isinstance(a, _tensor_class) for a in args):
-            from autograd.tensor import as_tensor
-            return cls.apply(*[as_tensor(a) for a in args], **params)
+        if any(isinstance(a, Node) for a in args):
+            return cls.apply(*[a if isinstance(a, Node) else _new_tensor(np.asarray(a)) for a in args], **params)
         return _object_new(cls).forward(*args, **params)
 
     @classmethod
     def apply(cls, *inputs: "Tensor", **params: Any) -> "Tensor":
         """Run forward on the inputs' data; record the op when a graph is wanted."""
-        # The hot path of every op: _new_tensor is inlined and attributes set once.
         op = _object_new(cls)
-        out = _object_new(_tensor_class)
+        out = _object_new(Node.made_by_ops)
         n = len(inputs)
-        if n == 1:   # the common arities: no argument list to build, and no kwargs when none
+        if n == 1:   # the common arities unrolled (benchmarks/README.md, "Speed tricks that pay")
             x = inputs[0]
             out.data = op.forward(x.data, **params) if params else op.forward(x.data)
             record = x.requires_grad
@@ -174,15 +201,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op_name: str) -> np.nd
     return grad
 
 
-_object_new = object.__new__
-_tensor_class: type = object  # bound to Tensor when autograd.tensor is imported
-
 
 def raw(x: Any) -> Any:
     """The array inside a Tensor, or x itself."""
-    return x.data if isinstance(x, _tensor_class) else x
-
-
-def _bind(tensor_class: type) -> None:
-    global _tensor_class
-    _tensor_class = tensor_class
+    return x.data if isinstance(x, Node) else x

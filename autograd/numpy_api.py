@@ -24,8 +24,8 @@ from typing import Any, Callable
 import numpy as np
 
 from autograd import creation, ops
-from autograd.function import raw
-from autograd.tensor import Tensor, _new_tensor, tensors
+from autograd.function import _new_tensor, raw
+from autograd.tensor import Tensor, tensors
 
 
 def _binary(method: str, reflected: str) -> Callable[[Any, Any], Tensor]:
@@ -352,3 +352,8 @@ def array_function(func: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
     if handler is None:
         raise _unsupported(func)
     return handler(*args, **kwargs)
+
+
+# Tensor's NumPy protocols answer through this module (autograd.tensor sits below it).
+Tensor.numpy_ufunc = staticmethod(array_ufunc)
+Tensor.numpy_function = staticmethod(array_function)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.function import Function, raw as _raw, unbroadcast
+from autograd.function import Function, Node, raw as _raw, unbroadcast
 
 Axis = int | tuple[int, ...] | None
 
@@ -60,8 +60,9 @@ def _domain_check(op: str, x: np.ndarray, bad: np.ndarray, expected: str) -> Non
 def _expand(g: Any, kept: tuple[int, ...], shape: tuple[int, ...]) -> Any:
     """Repeat g, a reduction's result, over the reduced axes: `kept` is its shape with
     those axes kept (size 1), `shape` the input's."""
-    g = g.reshape(kept)
-    if type(g) is np.ndarray:
+    if g.ndim and g.ndim != len(kept):   # keepdims=False dropped reduced axes (0-d g broadcasts as is)
+        g = g.reshape(kept)
+    if isinstance(g, (np.ndarray, np.generic)):   # (Mean's g / n of a 0-d g is a NumPy scalar)
         # A filled buffer: one C-level copy, several times cheaper than np.broadcast_to's
         # Python wrapper for the small arrays this engine is for (benchmarks/README.md).
         out = np.empty(shape, g.dtype)
@@ -260,8 +261,8 @@ _CONSTANTS: dict[tuple[float, np.dtype], np.ndarray] = {}
 def constant(c: float, dtype: np.dtype) -> np.ndarray:
     """The number c as a cached read-only 0-d array of `dtype` (a weak scalar: float32 stays float32).
 
-    NumPy's ufuncs take a 0-d array about 170 ns faster than a Python float, and
-    a 0-d array of the tensor's dtype rounds c as NumPy rounds a weak scalar.
+    NumPy's ufuncs take a 0-d array faster than a Python float (no conversion per
+    call), and a 0-d array of the tensor's dtype rounds c as NumPy rounds a weak scalar.
     """
     negative_zero = c == 0 and math.copysign(1.0, c) < 0   # −0.0 == 0.0: it would share 0's entry
     key = (c, dtype)
@@ -505,7 +506,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
     For x < −709 (float64) e^(−x) overflows to inf and 1/(1 + inf) = 0, the
     correctly rounded answer, so the overflow is expected and silenced.
-    (Measured in benchmarks/sigmoid_variants.py: 1.5× faster than the
+    (benchmarks/sigmoid_variants.py measures it: faster than the
     np.where(x >= 0, …) form, and more accurate than ½(1 + tanh(x/2)).)
     """
     t = np.negative(x, out=np.empty_like(x))  # out= keeps 0-d inputs arrays
@@ -600,6 +601,9 @@ class _Reduce(Function):
 
     def _setup(self, a, axis, keepdims):
         self.shape, self.keepdims = a.shape, keepdims
+        if axis is None:   # the common whole-tensor reduction (a loss): nothing to normalise
+            self.axes, self.kept = tuple(range(a.ndim)), (1,) * a.ndim
+            return None
         self.axes = axes = normalize_axes(axis, a.ndim, self.name)
         self.kept = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
         return axes
@@ -627,7 +631,7 @@ class Mean(_Reduce):
 
     def forward(self, a, axis=None, keepdims=False):
         axes = self._setup(a, axis, keepdims)
-        self.n = math.prod(a.shape[i] for i in axes)
+        self.n = a.size if axes is None else math.prod(a.shape[i] for i in axes)
         # What np.mean computes (sum, then divide), without its Python-level wrapper.
         return np.asarray(a.sum(axis=axes, keepdims=keepdims) / self.n)
 
@@ -814,10 +818,8 @@ class ScatterAdd(Function):
 def _unwrap_index(index: Any) -> Any:
     """Tensors inside an index become arrays; float tensors holding whole numbers (the
     default dtype of Tensor([0, 2])) become integer arrays."""
-    from autograd.tensor import Tensor
-
     def unwrap(i: Any) -> Any:
-        if not isinstance(i, Tensor):
+        if not isinstance(i, Node):
             return i
         d = i.data
         if d.dtype.kind == "f" and np.array_equal(d, np.round(d)):

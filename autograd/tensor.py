@@ -7,11 +7,13 @@ side by side. NumPy's own functions work on Tensors too (`np.exp(t)`,
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, ClassVar, Iterable
 
 import numpy as np
 
-from autograd import function as _function
+from autograd import engine as _engine
+from autograd import ops as _ops
+from autograd.function import Node, _new_tensor
 
 ArrayLike = Any
 Axis = int | tuple[int, ...] | None
@@ -39,7 +41,7 @@ def _as_array(data: ArrayLike, dtype: Any = None, copy: bool = True) -> np.ndarr
     return arr
 
 
-class Tensor:
+class Tensor(Node, made_by_ops=True):
     """An n-dimensional array that records the ops applied to it for backprop.
 
     `Tensor(data, requires_grad=False, dtype=None, name=None)` copies `data`
@@ -51,12 +53,18 @@ class Tensor:
     # Identity, never value, decides which node is which.
     __hash__ = object.__hash__
 
-    # -- NumPy's dispatch protocols (NEP 13, NEP 18): see autograd.numpy_api ------------
+    # -- NumPy's dispatch protocols (NEP 13, NEP 18) ---------------------------------------
+    # Answered by `autograd.numpy_api`, a table from NumPy's names to this class's methods:
+    # written with them, it sits above this module and sets these two when it is imported
+    # (by `import autograd`).
+    numpy_ufunc: ClassVar[Callable[[np.ufunc, str, tuple, dict], Any]]
+    numpy_function: ClassVar[Callable[[Any, tuple, dict], Any]]
+
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        return _numpy_api.array_ufunc(ufunc, method, inputs, kwargs)
+        return Tensor.numpy_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
-        return _numpy_api.array_function(func, args, kwargs)
+        return Tensor.numpy_function(func, args, kwargs)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         """`np.asarray(t)`: the data, for a tensor that does not require grad.
@@ -142,7 +150,7 @@ class Tensor:
 
     def dot(self, other: ArrayLike) -> "Tensor":
         """`np.dot(self, other)`: the matrix product for up to 2-D operands."""
-        return _numpy_api.FUNCTIONS[np.dot](self, other)
+        return np.dot(self, other)
 
     def ravel(self) -> "Tensor":
         return self.reshape(-1)
@@ -151,10 +159,10 @@ class Tensor:
         return self.reshape(-1)
 
     def squeeze(self, axis: Axis = None) -> "Tensor":
-        return _numpy_api.FUNCTIONS[np.squeeze](self, axis)
+        return np.squeeze(self, axis)
 
     def swapaxes(self, axis1: int, axis2: int) -> "Tensor":
-        return _numpy_api.FUNCTIONS[np.swapaxes](self, axis1, axis2)
+        return np.swapaxes(self, axis1, axis2)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         raise TypeError("setitem: assigning into a Tensor in place is not differentiable here; "
@@ -388,17 +396,6 @@ class Tensor:
         return _ops.GetItem.apply(self, index=index)
 
 
-def _new_tensor(data: np.ndarray) -> Tensor:
-    """Wrap an ndarray without copying or validation (the op fast path)."""
-    t = Tensor.__new__(Tensor)
-    t.data = data
-    t.grad = None
-    t.requires_grad = False
-    t._op = None
-    t.name = None
-    return t
-
-
 def _coerce(x: ArrayLike, like: Tensor | None = None) -> Tensor:
     """Make an operand a Tensor; Python numbers and int/bool arrays take `like`'s float dtype."""
     if isinstance(x, Tensor):
@@ -431,10 +428,3 @@ def tensors(xs: Iterable[ArrayLike]) -> list[Tensor]:
     xs = list(xs)
     like = next((x for x in xs if isinstance(x, Tensor)), None)
     return [_coerce(x, like) for x in xs]
-
-
-_function._bind(Tensor)
-
-from autograd import ops as _ops  # noqa: E402  (ops need Tensor defined first)
-from autograd import engine as _engine  # noqa: E402
-from autograd import numpy_api as _numpy_api  # noqa: E402

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from autograd.draw import Drawing, draw_graph, fmt_array, param_names, tensor_labels
+from autograd.draw import Drawing, GraphvizNotFoundError, draw_graph, fmt_array, param_names, tensor_labels
 from autograd.engine import toposort
 from autograd.engine import backward as _engine_backward
 from autograd.function import Function
+from autograd.ops import _Binary
 from autograd.tensor import Tensor
 
 if TYPE_CHECKING:
@@ -65,7 +66,6 @@ def _arg_name(op: Function, pos: int) -> str | None:
 
 def _is_pointwise(op: Function) -> bool:
     """Each output element depends only on the same element of each (broadcast) input."""
-    from autograd.ops import _Binary
     return bool(op.elementwise) or isinstance(op, _Binary)
 
 
@@ -235,7 +235,7 @@ class BackwardTrace:
         of the neuron view, by default the trace's `params`, else the graph's
         linear ops. Other keyword arguments go to `draw_graph`.
         """
-        from autograd.explorer import Explorer
+        from autograd.explorer import Explorer   # the explorer is built on this module
         return Explorer(self, lr=lr, model=model, title=title, **draw_kwargs)
 
     def to_html(self, path: str | os.PathLike, title: str | None = None, lr: float | None = None,
@@ -248,7 +248,6 @@ class BackwardTrace:
 
     def _repr_html_(self) -> str | None:
         """The explorer inline in Jupyter (None without `dot`, so the text repr shows)."""
-        from autograd.draw import GraphvizNotFoundError
         try:
             return self.explore()._repr_html_()
         except GraphvizNotFoundError:

@@ -52,14 +52,21 @@ class Line:
     value: Any = None          # the traced value of the single target (shapes for buffers)
     fast: list[Any] | None = None   # the same computation as a ufunc/np.dot call that can take out=
 
-    def render(self, out_buffer: str | None = None) -> str:
+    def render(self, out_buffer: str | None = None, names: list[str] | None = None,
+               targets: list[str] | None = None) -> str:
+        """The statement; `names`: what to write for each Var of the parts, in order (a loop body)."""
         parts = self.parts if out_buffer is None else self.fast
-        expr = "".join(p.name if isinstance(p, Var) else p for p in parts)
+        it = iter(names) if names is not None else None
+        expr = "".join((p.name if it is None else next(it)) if isinstance(p, Var) else p for p in parts)
         if out_buffer is not None:
             expr = expr[:-1] + f", out={out_buffer})"
         if not self.targets:
             return expr
-        return ", ".join(v.name for v in self.targets) + " = " + expr
+        return ", ".join(targets or [v.name for v in self.targets]) + " = " + expr
+
+    def uses(self, fast: bool = False) -> list["Var"]:
+        """The Vars of the parts (or of the fast form), in order, with repeats."""
+        return [p for p in (self.fast if fast else self.parts) if isinstance(p, Var)]
 
 
 @dataclass
@@ -73,6 +80,7 @@ class Recorder:
     traced: dict[int, list["Traced"]] = field(default_factory=dict)   # proxies by their memory's owner
     dtypes: frozenset = frozenset()   # dtypes of the array operands of the call being written
     concrete: dict[int, tuple[Any, "Traced"]] = field(default_factory=dict)  # np.asarray(proxy) results
+    _constant_names: dict[int, str] = field(default_factory=dict)   # id(array) -> its name
 
     def var(self, hint: str = "t") -> Var:
         self.counter += 1
@@ -172,6 +180,12 @@ class Recorder:
         """Note the dtypes of the array operands of the next call (see `fmt` of 0-d constants)."""
         found: set = set()
         for x in xs:
+            cls = x.__class__
+            if cls is Traced:
+                found.add(x.value.dtype)
+                continue
+            if cls is float or cls is int or cls is TracedScalar or x is None:
+                continue
             if isinstance(x, (tuple, list)):
                 self.operands(*x)
                 found |= self.dtypes
@@ -192,16 +206,16 @@ class Recorder:
 
     def constant(self, arr: np.ndarray) -> str:
         """A named module-level constant for an array that is not a traced value."""
-        for name, c in self.constants.items():
-            if c is arr:
-                return name
-        name = f"_c{len(self.constants)}"
-        self.constants[name] = arr
+        name = self._constant_names.get(id(arr))
+        if name is not None:
+            return name
+        name = self._constant_names[id(arr)] = f"_c{len(self.constants)}"
+        self.constants[name] = arr      # (kept alive here, so its id stays its own)
         return name
 
 
 def _reads(parts: list[Any]) -> set[Var]:
-    return {p for p in parts if isinstance(p, Var)}
+    return {p for p in parts if p.__class__ is Var}
 
 
 def _is_array(x: Any) -> bool:
@@ -236,6 +250,11 @@ def _scalar_literal(x: np.generic) -> str:
 
 def unwrap(x: Any) -> Any:
     """The concrete values inside proxies (recursively through tuples, lists and dicts)."""
+    cls = x.__class__
+    if cls is Traced:
+        return x.value
+    if cls is float or cls is int or cls is np.ndarray or x is None:
+        return x
     if isinstance(x, Traced):
         return x.value
     if isinstance(x, TracedScalar):
@@ -259,7 +278,10 @@ def _numpy_name(func: Any) -> str:
     raise TraceError(f"compile: {func!r} is not a public NumPy function; it cannot be written as NumPy code")
 
 
-_UFUNC_OF = {"+": "np.add", "-": "np.subtract", "*": "np.multiply", "/": "np.divide"}
+_UFUNC_OF = {"+": "np.add", "-": "np.subtract", "*": "np.multiply", "/": "np.divide", "<": "np.less",
+             "<=": "np.less_equal", ">": "np.greater", ">=": "np.greater_equal", "==": "np.equal",
+             "!=": "np.not_equal", "&": "np.bitwise_and", "|": "np.bitwise_or", "^": "np.bitwise_xor",
+             "-x": "np.negative", "~x": "np.invert", "abs(x": "np.absolute"}
 
 
 def _binop(sym: str, fn: Callable, reflected: bool = False) -> Callable:
@@ -283,7 +305,8 @@ def _inplace(sym: str, fn: Callable) -> Callable:
 
 def _unary(prefix: str, fn: Callable) -> Callable:
     def method(self: "Traced") -> Any:
-        return self.rec.emit([prefix, self.var] + ([")"] if prefix.endswith("(") else []), fn(self.value))
+        return self.rec.emit([prefix, self.var] + ([")"] if prefix.endswith("(") else []), fn(self.value),
+                             fast=(_UFUNC_OF.get(prefix + "x"), self))
     return method
 
 
@@ -445,6 +468,10 @@ class TracedScalar(float):
 
 def identifier(name: str, taken: set[str]) -> str:
     """`name` made a fresh Python identifier ("layers.0.weight" -> "layers_0_weight")."""
+    if (name not in taken and name.isidentifier() and name[0] != "_" and name[-1] != "_"
+            and not keyword.iskeyword(name) and name not in ("np", "math")):
+        taken.add(name)      # the common case: already a fresh identifier
+        return name
     base = "".join(c if c.isalnum() or c == "_" else "_" for c in name).strip("_") or "v"
     if base[0].isdigit():
         base = "v" + base

@@ -14,17 +14,16 @@ from nn.compile_step import CompiledStep, compile_step
 
 def load_model(path: str) -> Module:
     """Rebuild a model saved with `model.save(path)` (MLPs carry their architecture)."""
-    import json
-    import numpy as np
-    from nn.module import CONFIG_KEY, npz_path
+    from nn.layers import NEGATIVE_SLOPE
+    from nn.module import npz_path, read_config
     path = npz_path(path)
-    with np.load(path, allow_pickle=False) as f:
-        if CONFIG_KEY not in f.files:
-            raise ValueError(f"load_model: {path} has no architecture config; build the model and call model.load(path)")
-        cfg = json.loads(str(f[CONFIG_KEY]))
+    cfg = read_config(path)
+    if cfg is None:
+        raise ValueError(f"load_model: {path} has no architecture config; build the model and call model.load(path)")
     if cfg.get("class") != "MLP":
         raise ValueError(f"load_model: unsupported model class {cfg.get('class')!r}")
-    model = MLP(cfg["layer_sizes"], cfg["activations"], bias=cfg.get("bias", True), dtype=cfg.get("dtype", "float64"))
+    model = MLP(cfg["layer_sizes"], cfg["activations"], bias=cfg.get("bias", True), dtype=cfg.get("dtype", "float64"),
+                negative_slope=cfg.get("negative_slopes", NEGATIVE_SLOPE))
     return model.load(path)
 
 

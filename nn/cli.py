@@ -615,8 +615,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     except (ValueError, TypeError) as e:
         raise UsageError(str(e)) from None
     if args.steps or args.html:
-        from autograd.trace import trace_backward
-        trace = trace_backward(out, params=model)
+        trace = autograd.trace_backward(out, params=model)
         if args.steps:
             frames = trace.save_frames(args.steps, format="svg")
             html = trace.to_html(os.path.join(args.steps, "index.html"), lr=args.lr)

@@ -23,7 +23,7 @@ from nn.output_loss import output_activation, reads_probabilities
 from nn.module import Module
 
 
-def _loss_fn(name: str, model: Module) -> Callable[[Tensor, Any], Tensor]:
+def autograd_loss(name: str, model: Module) -> Callable[[Tensor, Any], Tensor]:
     """The autograd loss for `name` on this model's output: after a softmax layer, cross-entropy
     reads probabilities (nn.output_loss), exactly as nn.manual does."""
     if reads_probabilities(name, output_activation(model) or ""):
@@ -118,6 +118,20 @@ class GradientReport:
         return "\n".join(lines)
 
 
+def _inputs(model: Module, X: Any, y: Any, loss: str | Module) -> tuple[str, np.ndarray, np.ndarray, ManualMLP]:
+    """The loss's manual-backprop name, X in the model's dtype, y as an array, and a manual copy of the model."""
+    name = loss_name(loss)
+    X = np.asarray(X.data if isinstance(X, Tensor) else X, dtype=model.dtype)
+    y = y.data if isinstance(y, Tensor) else np.asarray(y)
+    return name, X, y, ManualMLP.from_module(model, name)
+
+
+def _close(got: np.ndarray, ref: np.ndarray, rtol: float, floor: float) -> tuple[float, bool]:
+    """max|got − ref|, and whether it is at most rtol · max(max|ref|, floor)."""
+    d = float(np.max(np.abs(got - ref))) if got.size else 0.0
+    return d, d <= rtol * max(float(np.max(np.abs(ref), initial=0.0)), floor)
+
+
 def _rel(diff: float, ref: np.ndarray) -> float:
     scale = float(np.max(np.abs(ref))) if ref.size else 0.0
     return diff / scale if scale > 0 else diff
@@ -131,7 +145,7 @@ def _autograd_pass(model: Module, X: np.ndarray, y: Any, name: str
     try:
         model.zero_grad()
         zs, a = model.forward_with_preactivations(X)
-        loss = _loss_fn(name, model)(a, y)
+        loss = autograd_loss(name, model)(a, y)
         loss.backward()
         grads = {k: (np.zeros_like(p.data) if p.grad is None else p.grad.copy()) for k, p in params.items()}
         dz = [z.grad.copy() for z in zs]
@@ -145,7 +159,7 @@ def _numerical(model: Module, X: np.ndarray, y: Any, name: str, eps: float) -> d
     params = dict(model.named_parameters())
 
     def objective(*_: Tensor) -> Tensor:
-        return _loss_fn(name, model)(model(X), y)
+        return autograd_loss(name, model)(model(X), y)
 
     with no_grad():
         grads = numerical_grad(objective, *params.values(), eps=eps)
@@ -163,10 +177,7 @@ def compare_gradients(model: Module, X: Any, y: Any, loss: str | Module, numeric
     autograd with the manual δ (for half_sse, a sum, δ = ∂L/∂z). `rtol`
     defaults to 1e-8 in float64 and 1e-4 in float32.
     """
-    name = loss_name(loss)
-    X = np.asarray(X.data if isinstance(X, Tensor) else X, dtype=model.dtype)
-    y_arr = y.data if isinstance(y, Tensor) else np.asarray(y)
-    manual = ManualMLP.from_module(model, name)
+    name, X, y_arr, manual = _inputs(model, X, y, loss)
     mg = manual.backward(X, y_arr)
     ag_loss, ag_grads, dz = _autograd_pass(model, X, y_arr, name)
     num_grads = _numerical(model, X, y_arr, name, eps) if numerical else {}
@@ -174,13 +185,11 @@ def compare_gradients(model: Module, X: Any, y: Any, loss: str | Module, numeric
     scale = 1.0 if name == "half_sse" else float(m)
     if rtol is None:
         rtol = 1e-8 if model.dtype == np.float64 else 1e-4
-    tiny = float(np.finfo(model.dtype).tiny)  # all-zero gradients must then agree exactly
+    floor = float(np.finfo(model.dtype).tiny)  # all-zero gradients must then agree exactly
     rows = []
     for key, g in ag_grads.items():
-        ref = mg.grads[key]
-        d = float(np.max(np.abs(g - ref))) if g.size else 0.0
-        r = _rel(d, ref)
-        ok = d <= rtol * max(float(np.max(np.abs(ref), initial=0.0)), tiny)
+        d, ok = _close(g, mg.grads[key], rtol, floor)
+        r = _rel(d, mg.grads[key])
         dn = rn = None
         if key in num_grads:
             dn = float(np.max(np.abs(g - num_grads[key])))
@@ -188,9 +197,7 @@ def compare_gradients(model: Module, X: Any, y: Any, loss: str | Module, numeric
             ok = ok and dn <= tol_numerical * max(1.0, float(np.max(np.abs(num_grads[key]), initial=0.0)))
         rows.append(Row(key, "param", tuple(g.shape), d, r, dn, rn, bool(ok)))
     for l, (gz, delta) in enumerate(zip(dz, mg.deltas)):
-        ag_delta = gz * scale
-        d = float(np.max(np.abs(ag_delta - delta)))
-        ok = d <= rtol * max(float(np.max(np.abs(delta), initial=0.0)), tiny)
+        d, ok = _close(gz * scale, delta, rtol, floor)
         rows.append(Row(f"δ layers.{l} (m·∂L/∂z)" if scale != 1 else f"δ layers.{l} (∂L/∂z)", "delta",
                         tuple(gz.shape), d, _rel(d, delta), None, None, bool(ok)))
     return GradientReport(rows, name, ag_loss, mg.loss, m, rtol, tol_numerical,
@@ -223,17 +230,14 @@ def compare_training(model: Module, X: Any, y: Any, loss: str | Module, lr: floa
     The model itself is not modified.
     """
     from nn.optim import SGD
-    name = loss_name(loss)
-    X = np.asarray(X.data if isinstance(X, Tensor) else X, dtype=model.dtype)
-    y_arr = y.data if isinstance(y, Tensor) else np.asarray(y)
-    manual = ManualMLP.from_module(model, name)
+    name, X, y_arr, manual = _inputs(model, X, y, loss)
     saved = model.state_dict()
     opt = SGD(model.parameters(), lr=lr)
     ag_losses, man_losses, max_w = [], [], 0.0
     try:
         for _ in range(epochs):
             opt.zero_grad()
-            out = _loss_fn(name, model)(model(X), y_arr)
+            out = autograd_loss(name, model)(model(X), y_arr)
             out.backward()
             opt.step()
             ag_losses.append(float(out.item()))

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace, model: Any, loss: str, X: np.ndarray, y: np.nd
         usage_error: type[Exception]) -> int:
     """Trace the network's step and write the module and its .npz; print what was written."""
     import nn
-    from nn.compare import _loss_fn
+    from nn.compare import autograd_loss
     if not args.out.endswith(".py"):
         raise usage_error(f"--out {args.out!r} must name a .py file")
     if not (args.lr > 0 and np.isfinite(args.lr)):
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace, model: Any, loss: str, X: np.ndarray, y: np.nd
            "momentum": lambda: nn.optim.SGD(params, lr=args.lr, momentum=0.9),
            "adam": lambda: nn.optim.Adam(params, lr=args.lr)}[args.optimizer]()
     X = np.asarray(X, dtype=model.dtype)
-    step = nn.compile_step(model, _loss_fn(loss, model), opt).trace(X, y)
+    step = nn.compile_step(model, autograd_loss(loss, model), opt).trace(X, y)
     state = [v for s in opt.state for v in s.values() if isinstance(v, np.ndarray)]
     arrays = [p.data for p in params] + state
     stem = os.path.splitext(os.path.basename(args.out))[0]

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import importlib
 import os
-import tempfile
 from typing import Any
 
 import numpy as np
 
 from nn import registry
-from nn.layers import MLP, Dropout, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh
-from nn.module import Module, Sequential, _default_file_mode
+from nn.layers import MLP, NEGATIVE_SLOPE, Dropout, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh
+from nn.module import Module, Sequential, write_atomically
 
 __all__ = ["to_torch", "mlp_from_torch", "export_onnx", "require_onnx", "supported_layers"]
 
@@ -197,12 +196,12 @@ def mlp_from_torch(module: Any, dtype: Any = None) -> MLP:
             raise TypeError(f"from_torch: weights are {weight_dtype}; expected float32 or float64 "
                             "(or pass dtype=np.float32 / np.float64)")
         dtype = np.float32 if weight_dtype == torch.float32 else np.float64
-    model = MLP(sizes, activations=[a for a, _ in acts], bias=has_bias.pop(), dtype=dtype, seed=0)
-    for ours, (kind, layer) in zip(model.activation_modules, acts):   # the settings names do not carry
-        if kind == "leaky_relu":
-            ours.negative_slope = float(layer.negative_slope)
-        elif kind == "softmax":
-            ours.axis = int(layer.dim)
+    slopes = [float(layer.negative_slope) if kind == "leaky_relu" else NEGATIVE_SLOPE for kind, layer in acts]
+    model = MLP(sizes, activations=[a for a, _ in acts], bias=has_bias.pop(), dtype=dtype, seed=0,
+                negative_slope=slopes)
+    for ours, (kind, layer) in zip(model.activation_modules, acts):
+        if kind == "softmax":
+            ours.axis = int(layer.dim)   # 1 or -1 (checked above), kept as torch had it
     state = {}
     for i, lin in enumerate(linears):
         state[f"layers.{i}.weight"] = lin.weight.detach().cpu().double().numpy()
@@ -278,21 +277,5 @@ def export_onnx(model: Module, path: str | os.PathLike, *, input_name: str = "in
                               ir_version=helper.find_min_ir_version_for(opsets),
                               doc_string=f"{model.describe()} exported by mlpgrad")
     onnx.checker.check_model(proto, full_check=True)
-    return _write_atomically(path, proto.SerializeToString())
+    return write_atomically(path, lambda f: f.write(proto.SerializeToString()))
 
-
-def _write_atomically(path: str | os.PathLike, data: bytes) -> str:
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".onnx.tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, _default_file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    return path

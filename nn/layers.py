@@ -46,7 +46,6 @@ class Linear(Module):
 
 class ReLU(Module):
     """max(x, 0)."""
-    activation_name = "relu"
 
     def forward(self, x: Any) -> Tensor:
         return as_tensor(x).relu()
@@ -54,7 +53,6 @@ class ReLU(Module):
 
 class Tanh(Module):
     """tanh(x)."""
-    activation_name = "tanh"
 
     def forward(self, x: Any) -> Tensor:
         return as_tensor(x).tanh()
@@ -62,7 +60,6 @@ class Tanh(Module):
 
 class Sigmoid(Module):
     """1 / (1 + e^(−x))."""
-    activation_name = "sigmoid"
 
     def forward(self, x: Any) -> Tensor:
         return as_tensor(x).sigmoid()
@@ -70,17 +67,18 @@ class Sigmoid(Module):
 
 class Identity(Module):
     """Returns its input unchanged (a linear output layer)."""
-    activation_name = "identity"
 
     def forward(self, x: Any) -> Tensor:
         return as_tensor(x)
 
 
+NEGATIVE_SLOPE = 0.01   # LeakyReLU's default slope (PyTorch's)
+
+
 class LeakyReLU(Module):
     """x if x > 0 else negative_slope · x."""
-    activation_name = "leaky_relu"
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = NEGATIVE_SLOPE) -> None:
         super().__init__()
         self.negative_slope = float(negative_slope)
 
@@ -93,7 +91,6 @@ class LeakyReLU(Module):
 
 class Softmax(Module):
     """exp(x) / Σ exp(x) along `axis`."""
-    activation_name = "softmax"
 
     def __init__(self, axis: int = -1) -> None:
         super().__init__()
@@ -131,14 +128,45 @@ class Dropout(Module):
 
 ACTIVATIONS: dict[str, type[Module]] = {alias: globals()[spec.module] for spec in registry.ACTIVATION_SPECS
                                         for alias in (spec.name, *spec.aliases)}
+for _spec in registry.ACTIVATION_SPECS:   # each class's `activation_name` comes from the registry's row
+    ACTIVATIONS[_spec.name].activation_name = _spec.name
 
 
 def activation(name: str) -> Module:
     """An activation module from its name (relu, leaky_relu, tanh, sigmoid, softmax, identity)."""
+    return ACTIVATIONS[_canonical(name)]()
+
+
+def _canonical(name: str) -> str:
     key = registry.activation_name(name)
     if key is None:
         raise ValueError(f"unknown activation {name!r}; expected one of {sorted(registry.ACTIVATIONS)}")
-    return ACTIVATIONS[key]()
+    return key
+
+
+def _activation_names(activations: Sequence[str] | None, sizes: list[int]) -> list[str]:
+    """One canonical activation name per layer (default: ReLU hidden layers and an identity output)."""
+    n_layers = len(sizes) - 1
+    if activations is None:
+        return ["relu"] * (n_layers - 1) + ["identity"]
+    if isinstance(activations, str):
+        raise TypeError(f"MLP: activations must be a list with one name per layer, got the string "
+                        f"{activations!r}; e.g. {[activations] * n_layers}")
+    if len(activations) != n_layers:
+        raise ValueError(f"MLP: {n_layers} layers ({sizes}) need {n_layers} activation names, "
+                         f"got {len(activations)}: {list(activations)}")
+    return [_canonical(a) for a in activations]
+
+
+def _slopes(negative_slope: float | Sequence[float], n_layers: int) -> list[float]:
+    """One LeakyReLU slope per layer, from one number or one per layer."""
+    if isinstance(negative_slope, (int, float, np.integer, np.floating)):
+        return [float(negative_slope)] * n_layers
+    slopes = [float(s) for s in negative_slope]
+    if len(slopes) != n_layers:
+        raise ValueError(f"MLP: got {len(slopes)} negative slopes for {n_layers} layers; "
+                         "give one number or one per layer")
+    return slopes
 
 
 class MLP(Module):
@@ -148,35 +176,28 @@ class MLP(Module):
     activation; `activations` has one name per layer (default: ReLU hidden
     layers and a linear output). `init` is an initialiser name or callable
     (default: He for ReLU layers, Xavier otherwise); biases start at zero
-    unless `bias_init` says otherwise.
+    unless `bias_init` says otherwise. `negative_slope` is the LeakyReLU
+    slope: one number, or one per layer (layers of other activations ignore it).
+    `config()` and `weights()` give the architecture and the weights as plain data.
     """
 
     def __init__(self, layer_sizes: Sequence[int], activations: Sequence[str] | None = None,
                  init: Any = None, bias_init: Any = "zeros", seed: int | None = None,
                  rng: np.random.Generator | None = None, dtype: Any = np.float64,
-                 bias: bool = True) -> None:
+                 bias: bool = True, negative_slope: float | Sequence[float] = NEGATIVE_SLOPE) -> None:
         super().__init__()
         sizes = list(layer_sizes)
         if len(sizes) < 2:
             raise ValueError(f"MLP: layer_sizes needs at least an input and an output size, got {sizes}")
-        n_layers = len(sizes) - 1
-        if activations is None:
-            activations = ["relu"] * (n_layers - 1) + ["identity"]
-        elif isinstance(activations, str):
-            raise TypeError(f"MLP: activations must be a list with one name per layer, got the string "
-                            f"{activations!r}; e.g. {[activations] * n_layers}")
-        if len(activations) != n_layers:
-            raise ValueError(f"MLP: {n_layers} layers ({sizes}) need {n_layers} activation names, "
-                             f"got {len(activations)}: {list(activations)}")
-        mods = [activation(a) for a in activations]
+        self.activation_names = _activation_names(activations, sizes)
+        slopes = _slopes(negative_slope, len(self.activation_names))
         r = make_rng(seed, rng)
         self.layer_sizes = sizes
-        self.activation_names = [registry.activation_name(a) for a in activations]
         self.layers = ModuleList(
-            Linear(sizes[i], sizes[i + 1], bias=bias, init=init, bias_init=bias_init, rng=r,
-                   dtype=dtype, activation=self.activation_names[i])
-            for i in range(n_layers))
-        self.activation_modules = ModuleList(mods)
+            Linear(n_in, n_out, bias=bias, init=init, bias_init=bias_init, rng=r, dtype=dtype, activation=a)
+            for n_in, n_out, a in zip(sizes, sizes[1:], self.activation_names))
+        self.activation_modules = ModuleList(LeakyReLU(s) if a == "leaky_relu" else activation(a)
+                                             for a, s in zip(self.activation_names, slopes))
 
     def forward(self, x: Any) -> Tensor:
         for layer, act in zip(self.layers, self.activation_modules):
@@ -205,9 +226,18 @@ class MLP(Module):
         return mlp_from_torch(module, dtype)
 
     def config(self) -> dict:
-        """The architecture as plain data: layer sizes, activation names, bias, dtype (saved with the weights)."""
-        return {"class": "MLP", "layer_sizes": self.layer_sizes, "activations": self.activation_names,
-                "bias": self.layers[0].bias is not None, "dtype": str(self.dtype)}
+        """The architecture as plain data: layer sizes, activation names, LeakyReLU slopes (one per
+        layer, as `negative_slope` takes them), bias, dtype. `save` stores it with the weights and
+        `nn.load_model` rebuilds the model from it."""
+        slopes = [act.negative_slope if isinstance(act, LeakyReLU) else NEGATIVE_SLOPE
+                  for act in self.activation_modules]
+        return {"class": "MLP", "layer_sizes": list(self.layer_sizes), "activations": list(self.activation_names),
+                "negative_slopes": slopes, "bias": self.layers[0].bias is not None, "dtype": str(self.dtype)}
+
+    def weights(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """Copies of each layer's weight W, shape (out, in), and bias b, shape (out,) or None."""
+        return [(layer.weight.data.copy(), None if layer.bias is None else layer.bias.data.copy())
+                for layer in self.layers]
 
     def extra_repr(self) -> str:
         return f"{'→'.join(map(str, self.layer_sizes))}"

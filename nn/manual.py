@@ -421,46 +421,19 @@ class ManualMLP:
 
     @classmethod
     def from_module(cls, model: Any, loss: Any) -> "ManualMLP":
-        """Copy the weights of an ``nn.MLP``-like model (duck-typed).
-
-        Reads ``model.layers[l].weight.data``, ``model.layers[l].bias`` (``None`` or
-        an object with ``.data``), ``model.activation_names[l]`` and, for
-        ``"leaky_relu"``, ``model.activation_modules[l].negative_slope``.
-        """
+        """Copy an ``nn.MLP`` (or any model with the same two methods): its ``weights()``, one
+        ``(W, b)`` pair of arrays per layer, and from its ``config()`` the ``"activations"``
+        and the ``"negative_slopes"``."""
         try:
-            layers = list(model.layers)
-            names = list(model.activation_names)
-        except AttributeError as exc:
+            layers, config = model.weights(), model.config()
+        except AttributeError:
             raise TypeError(
-                "ManualMLP.from_module: model needs .layers (each with .weight.data and .bias) and "
-                f".activation_names; {type(model).__name__} has none ({exc})"
+                "ManualMLP.from_module: model needs .weights() and .config(), as nn.MLP has; "
+                f"{type(model).__name__} lacks them"
             ) from None
-        if len(names) != len(layers):
-            raise ValueError(
-                f"ManualMLP.from_module: model has {len(layers)} layers but {len(names)} activation names"
-            )
-        weights: list[np.ndarray] = []
-        biases: list[np.ndarray | None] = []
-        slopes: list[float] = []
-        for l, layer in enumerate(layers):
-            try:
-                weights.append(np.array(layer.weight.data, copy=True))
-            except AttributeError:
-                raise TypeError(f"ManualMLP.from_module: model.layers[{l}] has no .weight.data") from None
-            bias = getattr(layer, "bias", None)
-            biases.append(None if bias is None else np.array(bias.data, copy=True))
-            slope = 0.01
-            name = names[l]
-            if _registry.activation_name(name) == "leaky_relu":
-                try:
-                    slope = float(model.activation_modules[l].negative_slope)
-                except (AttributeError, IndexError, TypeError):
-                    raise TypeError(
-                        f"ManualMLP.from_module: layer {l} is leaky_relu but "
-                        f"model.activation_modules[{l}].negative_slope could not be read"
-                    ) from None
-            slopes.append(slope)
-        return cls(weights, biases, names, loss, negative_slope=slopes)
+        weights = [W for W, _ in layers]
+        biases = [b for _, b in layers]
+        return cls(weights, biases, config["activations"], loss, negative_slope=config["negative_slopes"])
 
     # ------------------------------------------------------------------ properties
 

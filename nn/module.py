@@ -10,7 +10,7 @@ import json
 import os
 import tempfile
 from collections import OrderedDict
-from typing import Any, Iterator, Mapping
+from typing import Any, BinaryIO, Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -174,26 +174,7 @@ class Module:
 
     def save(self, path: str | os.PathLike) -> str:
         """Write the parameters (and config, when known) to a `.npz` file atomically."""
-        path = os.fspath(path)
-        if not path.endswith(".npz"):
-            path += ".npz"
-        arrays: dict[str, np.ndarray] = dict(self.state_dict())
-        cfg = self.config()
-        if cfg is not None:
-            arrays[CONFIG_KEY] = np.array(json.dumps(cfg))
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npz.tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-            os.chmod(tmp, _default_file_mode())  # mkstemp makes 0600; give the usual open() mode
-            os.replace(tmp, path)  # atomic: readers see the old file or the new one
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
-        return path
+        return save_npz(path, self.state_dict(), self.config())
 
     def load(self, path: str | os.PathLike, strict: bool = True) -> "Module":
         """Load parameters saved by `save` (no pickle) into this module."""
@@ -250,6 +231,43 @@ class Module:
             title += f"; activations {', '.join(self.activation_names)}"
         rows = [*self._summary_rows(), ("total", "", "", self.num_parameters())]
         return html_table(("parameter", "shape", "dtype", "count"), rows, caption=title, right=(3,))
+
+
+def save_npz(path: str | os.PathLike, state: Mapping[str, np.ndarray], config: dict | None) -> str:
+    """Parameters, and the JSON `config` under CONFIG_KEY, as one `.npz` (the suffix added when
+    missing), written atomically; returns the path."""
+    path = os.fspath(path)
+    if not path.endswith(".npz"):
+        path += ".npz"
+    arrays = dict(state)
+    if config is not None:
+        arrays[CONFIG_KEY] = np.array(json.dumps(config))
+    return write_atomically(path, lambda f: np.savez(f, **arrays))
+
+
+def read_config(path: str | os.PathLike) -> dict | None:
+    """The config `save_npz` stored in the `.npz` at `path`, or None when it has none."""
+    with np.load(path, allow_pickle=False) as f:
+        return json.loads(str(f[CONFIG_KEY])) if CONFIG_KEY in f.files else None
+
+
+def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], Any]) -> str:
+    """Create `path` through `write(file)` in a temporary file beside it, then rename that over
+    `path`: readers see the old file or the new one, never half of one."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.chmod(tmp, _default_file_mode())  # mkstemp makes 0600; give the usual open() mode
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path
 
 
 def npz_path(path: str | os.PathLike) -> str:

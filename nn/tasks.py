@@ -14,9 +14,6 @@ saved inside the model's `.npz` (in the JSON config, no pickle), so
 """
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
@@ -178,32 +175,15 @@ class Preprocessing:
 
 def save_model(model: Any, path: str, prep: Preprocessing) -> str:
     """Write `model` (an `nn.MLP`) and `prep` to one `.npz` atomically; `nn.load_model` still reads it."""
-    from nn.module import CONFIG_KEY
-    if not path.endswith(".npz"):
-        path += ".npz"
-    arrays: dict[str, np.ndarray] = dict(model.state_dict())
-    arrays[CONFIG_KEY] = np.array(json.dumps({**model.config(), PREPROCESSING_KEY: prep.to_dict()}))
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npz.tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)  # readers see the old file or the new one, never half of it
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    return path
+    from nn.module import save_npz
+    return save_npz(path, model.state_dict(), {**model.config(), PREPROCESSING_KEY: prep.to_dict()})
 
 
 def load_model(path: str) -> tuple[Any, Preprocessing | None]:
     """(model, preprocessing) from a `.npz` written by `save_model` (preprocessing None for `model.save` files)."""
     import nn
-    from nn.module import CONFIG_KEY, npz_path
+    from nn.module import npz_path, read_config
     path = npz_path(path)
     model = nn.load_model(path)
-    with np.load(path, allow_pickle=False) as f:
-        cfg = json.loads(str(f[CONFIG_KEY]))
-    prep = cfg.get(PREPROCESSING_KEY)
+    prep = read_config(path).get(PREPROCESSING_KEY)
     return model, (Preprocessing.from_dict(prep) if prep else None)

@@ -116,19 +116,27 @@ def evaluate(model: Module, X: Any, y: Any, loss: Any, metrics: Sequence[str | C
     """{'loss': …, metric: …} of the model on (X, y), without a graph."""
     from nn.losses import get_loss
     X, y = _check_xy(X, y, "evaluate")
-    loss_fn = loss_for_model(model, get_loss(loss), "evaluate")
+    return _evaluate(model, X, y, loss_for_model(model, get_loss(loss), "evaluate"), _metric_fns(metrics))
+
+
+def _evaluate(model: Module, X: np.ndarray, y: np.ndarray, loss_fn: Any, metric_fns: dict[str, Callable]
+              ) -> dict[str, float]:
+    """`evaluate` on data already checked, with a loss already fitted to the model (fit, each epoch)."""
     out = predict(model, X)
     with no_grad():
-        result = {"loss": float(loss_fn(Tensor(out), y).item())}
-    for name, fn in _metric_fns(metrics).items():
-        result[name] = float(fn(y, _metric_input(model, loss_fn, out)))
-    return result
+        loss = float(loss_fn(Tensor(out), y).item())
+    return {"loss": loss, **_scores(model, loss_fn, metric_fns, y, out)}
 
 
-def _metric_input(model: Module, loss_fn: Any, out: np.ndarray) -> np.ndarray:
-    """Metrics see probabilities: logits go through the sigmoid/softmax the loss says (nn.registry)."""
+def _scores(model: Module, loss_fn: Any, metric_fns: dict[str, Callable], y: np.ndarray, out: np.ndarray
+            ) -> dict[str, float]:
+    """Each metric of the outputs `out`. Metrics see probabilities: logits go through the
+    sigmoid/softmax the loss says (nn.registry)."""
+    if not metric_fns:
+        return {}
     name = loss_of_module(loss_fn)
-    return out if name is None else probabilities(out, output_activation(model), name)
+    scores = out if name is None else probabilities(out, output_activation(model), name)
+    return {metric: float(fn(y, scores)) for metric, fn in metric_fns.items()}
 
 
 # -- the loop ------------------------------------------------------------------------------------
@@ -189,8 +197,13 @@ class TrainingDiverged(FloatingPointError):
 
 
 class FiniteGuard(Callback):
-    """Raise FloatingPointError as soon as the loss, a gradient or an updated weight is not
-    finite, and put back the weights from before that update."""
+    """Raise `TrainingDiverged` as soon as the loss, a gradient, or a weight after an update is
+    not finite, leaving the model and the optimizer as they were before that update.
+
+    Per step: one look at the loss, one finiteness check of the gradients (before the update,
+    so a NaN never reaches the weights or the optimizer's moments), one copy of the weights and
+    one check of the updated weights (an overflowing update is undone from the copy).
+    """
 
     def on_train_begin(self, run: Run) -> None:
         self.params = run.model.parameters()
@@ -199,21 +212,23 @@ class FiniteGuard(Callback):
     def before_update(self, run: Run, loss: float) -> None:
         where = f"epoch {run.epoch}, step {run.step}"
         if not math.isfinite(loss):
-            raise TrainingDiverged(f"fit: loss became {loss} at {where}; {_ADVICE}", f"the loss became {loss}",
-                                   run.epoch, run.step)
+            self._stop(run, f"the loss became {loss}", f"loss became {loss} at {where}")
         if not all(p.grad is None or np.isfinite(p.grad).all() for p in self.params):
-            raise TrainingDiverged(f"fit: a gradient became non-finite at {where}; {_ADVICE}",
-                                   "a gradient became non-finite", run.epoch, run.step)
+            self._stop(run, "a gradient became non-finite", f"a gradient became non-finite at {where}")
         for p, saved in zip(self.params, self.saved):
             np.copyto(saved, p.data)
 
     def after_update(self, run: Run, loss: float) -> None:
-        if not all(np.isfinite(p.data).all() for p in self.params):
-            for p, saved in zip(self.params, self.saved):
-                p.data = saved.copy()
-            raise TrainingDiverged(f"fit: the update at epoch {run.epoch}, step {run.step} made a weight "
-                                   f"non-finite (loss was {loss:.6g}); {_ADVICE}", "a weight became non-finite",
-                                   run.epoch, run.step)
+        if all(np.isfinite(p.data).all() for p in self.params):
+            return
+        for p, saved in zip(self.params, self.saved):
+            np.copyto(p.data, saved)
+        self._stop(run, "a weight became non-finite", f"the update at epoch {run.epoch}, step {run.step} made "
+                                                      f"a weight non-finite (loss was {loss:.6g})")
+
+    @staticmethod
+    def _stop(run: Run, what: str, message: str) -> None:
+        raise TrainingDiverged(f"fit: {message}; {_ADVICE}", what, run.epoch, run.step)
 
 
 class Metrics(Callback):
@@ -222,11 +237,11 @@ class Metrics(Callback):
     def on_epoch_end(self, run: Run) -> None:
         hist = run.history
         if run.metric_fns:
-            out = _metric_input(run.model, run.loss_fn, predict(run.model, run.X))
-            for name, fn in run.metric_fns.items():
-                hist.metrics.setdefault(name, []).append(float(fn(run.y, out)))
+            out = predict(run.model, run.X)
+            for name, v in _scores(run.model, run.loss_fn, run.metric_fns, run.y, out).items():
+                hist.metrics.setdefault(name, []).append(v)
         if run.validation is not None:
-            ev = evaluate(run.model, *run.validation, run.loss_fn, list(run.metric_fns.values()))
+            ev = _evaluate(run.model, *run.validation, run.loss_fn, run.metric_fns)
             hist.val_loss.append(ev.pop("loss"))
             for name, v in ev.items():
                 hist.val_metrics.setdefault(name, []).append(v)
@@ -391,28 +406,15 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Optimizer, epochs: 
 
     Validation data comes from `validation=(X_val, y_val)` or a held-out
     `validation_fraction` (split with `seed`). Early stopping monitors the
-    validation loss (the training loss without validation). If the loss or a
-    gradient stops being finite, raises FloatingPointError and leaves the
-    model with its last finite weights. `callback(epoch, history)` runs after
-    every epoch (the CLI prints progress lines with it); `callbacks` are
-    `Callback` objects with hooks per step and per epoch (see `Callback`).
+    validation loss (the training loss without validation). If the loss, a
+    gradient or an updated weight stops being finite, raises `TrainingDiverged`
+    (a FloatingPointError) and leaves the model with its last finite weights.
+    `callback(epoch, history)` runs after every epoch (the CLI prints progress
+    lines with it); `callbacks` are `Callback` objects with hooks per step and
+    per epoch (see `Callback`).
     """
     from nn import data as D
-    from nn.losses import get_loss
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
-    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"fit: batch_size must be a positive integer or None, got {batch_size!r}")
-    X, y, X_val, y_val = _validation(*_check_xy(X, y, "fit"), validation, validation_fraction, seed)
-    loss_fn = loss_for_model(model, get_loss(loss))   # e.g. softmax output + cross-entropy: probabilities
-    run = Run(model, optimizer, loss_fn, X, y, None if X_val is None else (X_val, y_val), _metric_fns(metrics),
-              History(seed=seed), epochs)
-    # Bad targets (labels out of range, shapes) or a wrong feature count fail now, before any update
-    # (a full batch would fail at its first step anyway; a later mini-batch or validation would not).
-    if batch_size is not None and batch_size < len(X):
-        evaluate(model, X, y, loss_fn)
-    if run.validation is not None:
-        evaluate(model, *run.validation, loss_fn)
+    run = _run(model, X, y, loss, optimizer, epochs, batch_size, validation, validation_fraction, metrics, seed)
     cbs = _callbacks(early_stopping, progress, callback, callbacks)
     hooks = [cb for cb in cbs if type(cb).before_update is not Callback.before_update
              or type(cb).after_update is not Callback.after_update]
@@ -422,12 +424,8 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Optimizer, epochs: 
         for cb in cbs:
             cb.on_train_begin(run)
         for run.epoch in range(1, epochs + 1):
-            total = count = 0
-            for run.step, (xb, yb) in enumerate(
-                    D.batches(X, y, batch_size, shuffle=shuffle and batch_size is not None, rng=rng), start=1):
-                total += train_step(run, xb, yb, hooks) * len(xb)
-                count += len(xb)
-            run.history.train_loss.append(total / count)
+            batches = D.batches(run.X, run.y, batch_size, shuffle=shuffle and batch_size is not None, rng=rng)
+            run.history.train_loss.append(_epoch(run, batches, hooks))
             run.history.lr.append(optimizer.lr)
             if scheduler is not None:
                 scheduler.step()
@@ -442,3 +440,34 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Optimizer, epochs: 
             cb.on_train_end(run)
     run.history.stop_reason = run.stop_reason
     return run.history
+
+
+def _run(model: Module, X: Any, y: Any, loss: Any, optimizer: Optimizer, epochs: int, batch_size: int | None,
+         validation: tuple[Any, Any] | None, validation_fraction: float | None,
+         metrics: Sequence[str | Callable] | None, seed: int | None) -> Run:
+    """fit's arguments checked once, as the `Run` its callbacks see."""
+    from nn.losses import get_loss
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"fit: batch_size must be a positive integer or None, got {batch_size!r}")
+    X, y, X_val, y_val = _validation(*_check_xy(X, y, "fit"), validation, validation_fraction, seed)
+    loss_fn = loss_for_model(model, get_loss(loss))   # e.g. softmax output + cross-entropy: probabilities
+    run = Run(model, optimizer, loss_fn, X, y, None if X_val is None else (X_val, y_val), _metric_fns(metrics),
+              History(seed=seed), epochs)
+    # Bad targets (labels out of range, shapes) or a wrong feature count fail now, before any update
+    # (a full batch would fail at its first step anyway; a later mini-batch or validation would not).
+    if batch_size is not None and batch_size < len(X):
+        _evaluate(model, X, y, loss_fn, {})
+    if run.validation is not None:
+        _evaluate(model, *run.validation, loss_fn, {})
+    return run
+
+
+def _epoch(run: Run, batches: Any, hooks: Sequence[Callback]) -> float:
+    """One pass over the batches; the epoch's loss, the row-weighted mean of the batch losses."""
+    total = count = 0
+    for run.step, (xb, yb) in enumerate(batches, start=1):
+        total += train_step(run, xb, yb, hooks) * len(xb)
+        count += len(xb)
+    return total / count

@@ -92,14 +92,14 @@ def test_compiled_and_eager_steps_can_alternate_and_schedulers_change_lr():
 def test_compiled_gradients_and_hidden_deltas_match_compare_gradients(net):
     model, loss_fn, x, y = _setup(net, np.float64)
     name = {"moons_bce": "bce", "sine_mse": "mse", "classes_ce": "cross_entropy"}[net]
-    from nn.compare import _loss_fn
+    from nn.compare import autograd_loss
 
     def grads(xt):
         a, zs = xt, []
         for layer, act in zip(model.layers, model.activation_modules):
             zs.append(layer(a))
             a = act(zs[-1])
-        loss = _loss_fn(name, model)(a, y)
+        loss = autograd_loss(name, model)(a, y)
         loss.backward()
         return loss, [p.grad for p in model.parameters()], [z.grad for z in zs]
 
@@ -299,4 +299,133 @@ def test_buffers_are_reused_once_a_value_is_dead():
     np.testing.assert_array_equal(g(x), expected)
     fast = g._last.program.source(fast=True)
     assert fast.count("out=_buf") == 11            # every intermediate, not the returned value
-    assert fast.count("np.empty((8, 4)") == 2      # two buffers take turns
+    assert fast.count("np.empty((8, 4)") == 1      # each call writes over the operand that dies there
+
+
+def test_a_matrix_product_is_never_written_over_its_own_operand():
+    def f(x, w):
+        h = np.tanh(x)
+        return np.exp(np.dot(h, w)) * 2.0       # np.dot's out= must not be h's buffer
+    g = autograd.compile(f)
+    x, w = RNG.normal(size=(4, 4)), RNG.normal(size=(4, 4))
+    np.testing.assert_array_equal(g(x, w), np.exp(np.dot(np.tanh(x), w)) * 2.0)
+    fast = g._last.program.source(fast=True)
+    assert "np.dot(t1, w, out=_buf1)" in fast and "np.exp(t2, out=_buf1)" in fast, fast
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_long_chain_runs_as_loops_with_the_eager_numbers(dtype, monkeypatch):
+    import autograd.loops
+    monkeypatch.setattr(autograd.loops, "ROLL_MIN_LINES", 50)   # roll this short chain as the 100k-op one is rolled
+    x0 = RNG.uniform(-1, 1, 8).astype(dtype)
+    w = Tensor(np.full(8, 0.5, dtype), requires_grad=True)
+
+    def chain(x):
+        y = x
+        for _ in range(40):
+            y = (y * w).tanh() * 1.5
+        y.sum().backward()
+        return x.grad, y
+
+    g = autograd.compile(chain, params={"w": w})
+    fast = g.trace(Tensor(x0, requires_grad=True))._last.program.source(fast=True)
+    assert fast.count("for _k") == 2 and "_s0[" in fast           # forward and backward loops
+    results = [g(Tensor(x0, requires_grad=True)) for _ in range(2)]
+    keep = [(a.copy(), b.data.copy(), w.grad.copy()) for a, b in results]
+    x = Tensor(x0, requires_grad=True)
+    w.grad = None
+    eager_grad, eager_y = chain(x)
+    for (grad, y, wgrad), (a, b) in zip(keep, results):   # the first results survive the second call
+        np.testing.assert_array_equal(grad, eager_grad)
+        np.testing.assert_array_equal(y, eager_y.data)
+        np.testing.assert_array_equal(wgrad, w.grad)
+        np.testing.assert_array_equal(a, grad)
+        assert grad.dtype == dtype
+    ns: dict = {}
+    exec(g.source, ns)           # the readable form stays straight-line code with the same numbers
+    assert "for _k" not in g.source
+    np.testing.assert_array_equal(ns["step"](x0, w.data)[0], eager_grad)
+
+
+def test_every_iteration_of_a_loop_can_be_returned_and_survives_the_next_call(monkeypatch):
+    import autograd.loops
+    monkeypatch.setattr(autograd.loops, "ROLL_MIN_LINES", 20)
+
+    def f(x):
+        out = [x]
+        for _ in range(30):
+            out.append(np.tanh(out[-1]) * 2.0)
+        return out[1:]
+    g = autograd.compile(f)
+    x = RNG.normal(size=(3,))
+    got = g(x)
+    assert "for _k" in g._last.program.source(fast=True)
+    g(x + 1.0)
+    expected = x
+    for a in got:
+        expected = np.tanh(expected) * 2.0
+        np.testing.assert_array_equal(a, expected)
+
+
+def test_the_w6_chain_runs_as_loops_not_as_20k_lines_and_equals_eager():
+    # What made the 100k-op compile take a minute was exec'ing one straight function of
+    # ~350k lines; rolled into loops, the code that runs stays a few dozen lines long.
+    from benchmarks import workloads as W
+    wl = W.WORKLOADS["W6"].scaled(20_000)
+    x0, c = wl.x0(), wl.c
+
+    def chain(x):
+        y = x
+        for _ in range(wl.n_ops // 2):
+            y = y.tanh()
+            y = y * c
+        y.sum().backward()
+        return x.grad
+    compiled = autograd.compile(chain)
+    got = compiled(Tensor(x0, requires_grad=True))
+    fast = compiled._last.program.source(fast=True)
+    assert "for _k" in fast and len(fast.splitlines()) < 100
+    eager = W.make_runner("mlpgrad", wl)
+    eager.step()
+    np.testing.assert_array_equal(got, eager.state()[0])
+
+
+def test_a_value_carried_through_a_loop_stays_in_one_buffer_and_is_returned_as_a_copy(monkeypatch):
+    import autograd.loops
+    monkeypatch.setattr(autograd.loops, "ROLL_MIN_LINES", 20)
+
+    def f(x, view):
+        for _ in range(30):
+            x = np.tanh(x) * 2.0
+        return x.reshape(2, 2) if view else x
+    for view in (False, True):
+        g = autograd.compile(lambda x: f(x, view))
+        got = g(np.full(4, 0.1))
+        keep = got.copy()
+        fast = g._last.program.source(fast=True)
+        loop_body = fast.split("for _k0")[1].split("\n")[1:3]
+        # carried x: one buffer; but a returned view of it must not be a view of a buffer
+        assert all("out=" in line for line in loop_body) != view, fast
+        g(np.full(4, 0.3))
+        np.testing.assert_array_equal(got, keep)
+        np.testing.assert_array_equal(got.reshape(-1), f(np.full(4, 0.1), False))
+
+
+def test_the_fast_form_makes_a_repeated_call_once_and_keeps_the_numbers():
+    w = Tensor(RNG.normal(size=(3, 2)), requires_grad=True)
+
+    def step(x):
+        loss = (x @ w).sum() + (w * w).sum() * 0.5    # w·w: backward gives g·w + g·w
+        loss.backward()
+        return loss, w.grad
+    g = autograd.compile(step, params={"w": w})
+    x = RNG.normal(size=(4, 3))
+    loss, grad = g(Tensor(x))
+    w2 = Tensor(w.data.copy(), requires_grad=True)
+    eager = (Tensor(x) @ w2).sum() + (w2 * w2).sum() * 0.5
+    eager.backward()
+    np.testing.assert_array_equal(grad, w2.grad)
+    np.testing.assert_array_equal(loss.data, eager.data)
+    slow, fast = g.source, g._last.program.source(fast=True)
+    body = [[line for line in src.split("def step")[1].splitlines() if "(_c0, w" in line] for src in (slow, fast)]
+    assert len(body[0]) == 2 and len(body[1]) == 1, (slow, fast)     # g·w is computed once

@@ -219,6 +219,31 @@ def test_mlp_with_dtype_float32_builds_float32_parameters():
     assert all(p.dtype == np.float32 for p in nn.MLP([2, 3, 1], dtype=np.float32, seed=0).parameters())
 
 
+def test_mlp_config_is_its_architecture_as_plain_data():
+    model = nn.MLP([2, 3, 1], activations=["leaky_relu", "sigmoid"], negative_slope=0.2, bias=False, seed=0)
+    assert model.config() == {"class": "MLP", "layer_sizes": [2, 3, 1], "activations": ["leaky_relu", "sigmoid"],
+                              "negative_slopes": [0.2, 0.01], "bias": False, "dtype": "float64"}
+    assert model.activation_modules[0].negative_slope == 0.2
+
+
+def test_mlp_takes_one_negative_slope_per_layer_or_refuses_the_wrong_count():
+    model = nn.MLP([2, 3, 3, 1], activations=["leaky_relu"] * 3, negative_slope=[0.1, 0.2, 0.3], seed=0)
+    assert [m.negative_slope for m in model.activation_modules] == [0.1, 0.2, 0.3]
+    with pytest.raises(ValueError, match="MLP: got 2 negative slopes for 3 layers"):
+        nn.MLP([2, 3, 3, 1], activations=["leaky_relu"] * 3, negative_slope=[0.1, 0.2])
+
+
+def test_mlp_weights_are_copies_of_each_layers_weight_and_bias():
+    model = nn.MLP([2, 3, 1], seed=0, bias=False)
+    (W0, b0), (W1, b1) = model.weights()
+    np.testing.assert_array_equal(W0, model.layers[0].weight.data)
+    assert W1.shape == (1, 3) and b0 is None and b1 is None
+    W0[...] = 7.0
+    assert not np.any(model.layers[0].weight.data == 7.0)
+    (_, b0), _ = nn.MLP([2, 3, 1], seed=0).weights()
+    np.testing.assert_array_equal(b0, np.zeros(3))
+
+
 # -- nn.init -----------------------------------------------------------------------------------
 RNG = np.random.default_rng
 

@@ -638,19 +638,15 @@ def test_sigmoid_is_stable_at_extremes() -> None:
 
 
 def fake_module(weights, biases, names, slopes=None):
-    """A duck-typed stand-in for nn.MLP (layers[l].weight.data, .bias, activation_names, activation_modules)."""
-    layers = [
-        SimpleNamespace(weight=SimpleNamespace(data=W), bias=None if b is None else SimpleNamespace(data=b))
-        for W, b in zip(weights, biases)
-    ]
-    modules = [SimpleNamespace(negative_slope=s) if s is not None else SimpleNamespace() for s in (slopes or [None] * len(names))]
-    return SimpleNamespace(layers=layers, activation_names=names, activation_modules=modules)
+    """A duck-typed stand-in for nn.MLP: its weights() and config()."""
+    config = {"activations": names, "negative_slopes": slopes or [0.01] * len(names)}
+    return SimpleNamespace(weights=lambda: list(zip(weights, biases)), config=lambda: config)
 
 
 def test_from_module_copies_weights_and_reads_slopes() -> None:
     rng = np.random.default_rng(5)
     W1, b1, W2 = rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=(2, 4))
-    module = fake_module([W1, W2], [b1, None], ["leaky_relu", "identity"], [0.3, None])
+    module = fake_module([W1, W2], [b1, None], ["leaky_relu", "identity"], [0.3, 0.01])
     model = ManualMLP.from_module(module, "mse")
     assert model.negative_slopes[0] == 0.3
     assert model.activation_names == ["leaky_relu", "identity"]
@@ -667,18 +663,22 @@ def test_from_module_copies_weights_and_reads_slopes() -> None:
     assert "ManualMLP(3 → 4 → 2" in repr(model)
 
 
+def test_from_module_reads_an_nn_mlp_through_weights_and_config() -> None:
+    import nn
+    mlp = nn.MLP([3, 4, 2], activations=["leaky_relu", "identity"], negative_slope=0.2, seed=0)
+    model = ManualMLP.from_module(mlp, "mse")
+    assert model.negative_slopes[0] == 0.2 and model.activation_names == ["leaky_relu", "identity"]
+    for (W, b), ours, our_b in zip(mlp.weights(), model.weights, model.biases):
+        np.testing.assert_array_equal(W, ours)
+        np.testing.assert_array_equal(b, our_b)
+
+
 def test_from_module_errors() -> None:
-    with pytest.raises(TypeError, match=r"from_module: model needs \.layers"):
+    with pytest.raises(TypeError, match=r"from_module: model needs \.weights\(\) and \.config\(\)"):
         ManualMLP.from_module(object(), "mse")
-    module = fake_module([np.ones((2, 2))], [None], ["leaky_relu"])
-    with pytest.raises(TypeError, match=r"layer 0 is leaky_relu but model\.activation_modules\[0\]\.negative_slope"):
-        ManualMLP.from_module(module, "mse")
     module = fake_module([np.ones((2, 2))], [None], ["relu", "relu"])
-    with pytest.raises(ValueError, match="model has 1 layers but 2 activation names"):
+    with pytest.raises(ValueError, match="got 1 weights, 1 biases and 2 activations"):
         ManualMLP.from_module(module, "mse")
-    bad = SimpleNamespace(layers=[SimpleNamespace(weight=None, bias=None)], activation_names=["relu"])
-    with pytest.raises(TypeError, match=r"model\.layers\[0\] has no \.weight\.data"):
-        ManualMLP.from_module(bad, "mse")
 
 
 def test_constructor_copies_and_converts_dtype() -> None:

@@ -300,6 +300,13 @@ def test_load_model_rebuilds_an_mlp_with_its_activations_and_weights(tmp_path):
     np.testing.assert_array_equal(b(x).data, a(x).data)
 
 
+def test_load_model_keeps_each_leaky_relu_slope(tmp_path):
+    a = nn.MLP([2, 3, 1], activations=["leaky_relu", "leaky_relu"], negative_slope=[0.2, 0.3], seed=0)
+    b = nn.load_model(a.save(tmp_path / "m.npz"))
+    assert [m.negative_slope for m in b.activation_modules] == [0.2, 0.3]
+    assert b.config() == a.config()
+
+
 def test_load_model_keeps_float32(tmp_path):
     path = nn.MLP([2, 3, 1], seed=0).to(np.float32).save(tmp_path / "m.npz")
     assert all(p.dtype == np.float32 for p in nn.load_model(path).parameters())

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+import autograd
 import nn
 from nn import data as D
 from nn import metrics as M
@@ -286,6 +287,41 @@ def test_an_update_that_overflows_the_weights_raises_and_restores_the_last_finit
         with np.errstate(over="ignore", invalid="ignore"):
             _fit(model, X, y * 1e10, lr=1e300, epochs=3)
     assert all(np.array_equal(p.data, b) for p, b in zip(model.parameters(), before))
+
+
+class _NaNGradientAtStep2:
+    """MSE whose value stays finite but whose gradient is NaN at the second training step:
+    0·√|u| at u = 0 has the value 0 and the derivative 0·∞ = NaN."""
+
+    def __init__(self):
+        self.training_calls = 0
+
+    def __call__(self, out, y):
+        loss = nn.MSELoss()(out, y)
+        if autograd.is_grad_enabled():
+            self.training_calls += 1
+            if self.training_calls == 2:
+                loss = loss + 0 * (out - out.detach()).abs().sqrt().sum()
+        return loss
+
+
+def test_a_non_finite_gradient_is_named_and_neither_weights_nor_optimizer_state_take_it():
+    from nn.train import TrainingDiverged
+    X, y = _regression(n=20)
+    model, seen = _net(), []
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+
+    class Record(nn.Callback):
+        def after_update(self, run, loss):
+            seen.append([p.data.copy() for p in run.model.parameters()])
+
+    with pytest.raises(TrainingDiverged, match=r"a gradient became non-finite at epoch 1, step 2") as err, \
+            np.errstate(divide="ignore", invalid="ignore"):
+        nn.fit(model, X, y, _NaNGradientAtStep2(), opt, epochs=2, batch_size=10, shuffle=False,
+               progress=False, callbacks=[Record()])
+    assert err.value.what == "a gradient became non-finite" and len(seen) == 1
+    assert all(np.array_equal(p.data, w) for p, w in zip(model.parameters(), seen[0]))
+    assert all(np.isfinite(v).all() for state in opt.state for v in state.values() if isinstance(v, np.ndarray))
 
 
 def _with(a, index, value):
