@@ -176,9 +176,9 @@ def test_unknown_workload_is_refused():
     assert "unknown workload" in proc.stderr
 
 
-@pytest.mark.parametrize("what", ["w7-step", "chain", "chain-forward"])
+@pytest.mark.parametrize("what", ["step", "chain", "chain-forward"])
 def test_the_instruction_counter_runs_each_step_it_counts(what):
     from benchmarks import instructions
-    code = instructions._RUN.format(root=str(ROOT), setup=instructions._SETUP[what])
+    code = instructions.child_code(what, "W4")
     proc = subprocess.run([sys.executable, "-c", code, "2"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
