@@ -13,7 +13,7 @@ from autograd.engine import backward, gradients, toposort
 from autograd.transforms import grad, hessian, jacobian, value_and_grad
 from autograd.creation import concatenate, make_rng, ones, rand, randn, stack, where, zeros
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
-from autograd import numpy_api, ops  # numpy_api: NumPy's functions on Tensors
+from autograd import numpy_api, ops  # noqa: F401  (importing numpy_api lets NumPy's functions take Tensors)
 from autograd.compiler import compile  # noqa: A001  (jax.jit-like: trace once, run NumPy code)
 from autograd.allocator import tune_allocator, _tune_on_import
 

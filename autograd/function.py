@@ -19,11 +19,14 @@ importing the Tensor class (which registers itself as the class of op outputs).
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, ClassVar, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Union
 
 import numpy as np
 
 from autograd.grad_mode import STATE
+
+if TYPE_CHECKING:   # annotations only: autograd.tensor imports this module
+    from autograd.tensor import Tensor
 
 REGISTRY: dict[str, type["Function"]] = {}
 
@@ -50,6 +53,8 @@ def _new_tensor(data: np.ndarray) -> Any:
     t.grad = t.name = t._op = None
     t.requires_grad = False
     return t
+
+
 # Where a saved attribute comes from: input i, "out" (the op's output), or a function of
 # (inputs, output) that recomputes it from tensors (returning None keeps the saved array).
 Source = Union[int, str, Callable[[tuple, Any], Any]]
@@ -199,7 +204,6 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op_name: str) -> np.nd
             f"{op_name}: backward produced a gradient of shape {grad.shape} "
             f"for an input of shape {shape}; expected the input's shape")
     return grad
-
 
 
 def raw(x: Any) -> Any:
