@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import heapq
 import inspect
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
@@ -278,8 +280,6 @@ class Compiled:
         key = self._key(args)
         tr = self._traces.get(key)
         if tr is None:
-            import gc
-            import time
             start = time.perf_counter()
             # A trace makes one object (proxy, line, name) per call and frees none of them; the
             # cyclic collector would walk them all again and again (a 100k-op chain: half the time).

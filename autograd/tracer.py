@@ -52,8 +52,7 @@ class Line:
     value: Any = None          # the traced value of the single target (shapes for buffers)
     fast: list[Any] | None = None   # the same computation as a ufunc/np.dot call that can take out=
 
-    def render(self, out_buffer: str | None = None, names: list[str] | None = None,
-               targets: list[str] | None = None) -> str:
+    def render(self, out_buffer: str | None = None, names: list[str] | None = None) -> str:
         """The statement; `names`: what to write for each Var of the parts, in order (a loop body)."""
         parts = self.parts if out_buffer is None else self.fast
         it = iter(names) if names is not None else None
@@ -62,7 +61,7 @@ class Line:
             expr = expr[:-1] + f", out={out_buffer})"
         if not self.targets:
             return expr
-        return ", ".join(targets or [v.name for v in self.targets]) + " = " + expr
+        return ", ".join(v.name for v in self.targets) + " = " + expr
 
     def uses(self, fast: bool = False) -> list["Var"]:
         """The Vars of the parts (or of the fast form), in order, with repeats."""
