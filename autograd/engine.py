@@ -99,25 +99,11 @@ def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarr
     gradient an op sends to one of its inputs (`trace_backward` records the pass
     with them).
     """
-    # The chain rule as `sweep` below, for arrays only, written out for speed: no generator,
-    # and a straight path for elementwise ops (benchmarks/README.md, "Speed tricks that pay").
+    # The chain rule as `sweep` below, for arrays only, written out for speed: no generator
+    # and no call per gradient contribution (benchmarks/README.md, "Speed tricks that pay").
     pending = {root: _root_grad(root, grad)}
     heap = [] if root._op is None else [(-root._op.seq, root)]   # op outputs still to visit
     leaves = [] if heap else [root]
-
-    def receive(parent: Tensor, op: Any, position: int, pg: Any) -> None:
-        """Add one contribution to `parent`'s gradient; the first one puts it in the queue."""
-        if on_contribution is not None:
-            on_contribution(parent, op, position, pg)
-        earlier = pending.get(parent)
-        if earlier is not None:
-            pending[parent] = earlier + pg
-        else:
-            pending[parent] = pg
-            if parent._op is None:
-                leaves.append(parent)
-            else:
-                heapq.heappush(heap, (-parent._op.seq, parent))
 
     while heap:
         node = heapq.heappop(heap)[1]
@@ -130,16 +116,27 @@ def backward(root: Tensor, grad: Any = None, on_grad: Callable[[Tensor, np.ndarr
             else:   # .grad is an array, also where NumPy returned a scalar for a 0-d result
                 node.grad = g if type(g) is np.ndarray else np.array(g)
         op = node._op
-        if op.elementwise:   # one input, which requires grad; its gradient has its shape
-            receive(op._inputs, op, 0, op.backward(g)[0])
-            continue
+        # an elementwise op keeps its one input un-tupled; its gradient has that input's shape
+        parents = (op._inputs,) if op.elementwise else op._inputs
         exact = op.exact_grads
-        for position, (parent, pg) in enumerate(zip(op._inputs, op.backward(g))):
+        position = -1   # (counting by hand: cheaper than enumerate on these short loops)
+        for parent, pg in zip(parents, op.backward(g)):
+            position += 1
             if pg is None or not parent.requires_grad:
                 continue
             if not exact and (pg.shape != parent.data.shape or pg.dtype != parent.data.dtype):
                 pg = _fit(pg, parent, op.name, create_graph=False)
-            receive(parent, op, position, pg)
+            if on_contribution is not None:
+                on_contribution(parent, op, position, pg)
+            earlier = pending.get(parent)
+            if earlier is not None:
+                pending[parent] = earlier + pg
+            else:
+                pending[parent] = pg
+                if parent._op is None:
+                    leaves.append(parent)
+                else:
+                    heapq.heappush(heap, (-parent._op.seq, parent))
     g = pg = None   # drop our references: a leaf's gradient may then be handed on uncopied
     for leaf in leaves:
         g = pending.pop(leaf)

@@ -60,6 +60,7 @@ def _new_tensor(data: np.ndarray) -> Any:
 Source = Union[int, str, Callable[[tuple, Any], Any]]
 _next_seq = itertools.count().__next__
 _object_new = object.__new__
+_ndarray = np.ndarray
 
 
 class Function:
@@ -164,7 +165,7 @@ class Function:
                 if t.requires_grad:
                     record = True
                     break
-        if type(out.data) is not np.ndarray:   # NumPy returns scalars for 0-d results
+        if type(out.data) is not _ndarray:   # NumPy returns scalars for 0-d results
             out.data = np.asarray(out.data)
         out.grad = out.name = None
         if record:

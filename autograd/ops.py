@@ -117,6 +117,9 @@ class Mul(_Binary):
 
     def backward(self, g):
         x, y = self.inputs
+        if x is y:   # a · a (an L2 term): both gradients are g · a, so compute it once
+            ga = g * self.a
+            return ga, ga
         return (g * self.b if x.requires_grad else None,
                 g * self.a if y.requires_grad else None)
 
@@ -278,14 +281,19 @@ def constant(c: float, dtype: np.dtype) -> np.ndarray:
 
 
 _ONE: dict[np.dtype, np.ndarray] = {}
+_ZERO: dict[np.dtype, np.ndarray] = {}
 
 
 def one(dtype: np.dtype) -> np.ndarray:
     """1 as a cached 0-d array of `dtype` (for 1 − x in derivatives)."""
     c = _ONE.get(dtype)
-    if c is None:
-        c = _ONE[dtype] = constant(1, dtype)
-    return c
+    return c if c is not None else _ONE.setdefault(dtype, constant(1, dtype))
+
+
+def zero(dtype: np.dtype) -> np.ndarray:
+    """0 as a cached 0-d array of `dtype` (relu's threshold): one dict lookup, no key to build."""
+    c = _ZERO.get(dtype)
+    return c if c is not None else _ZERO.setdefault(dtype, constant(0, dtype))
 
 
 class _ScalarOp(Function):
@@ -542,12 +550,12 @@ class ReLU(Function):
     name = "relu"
 
     def forward(self, a):
-        self.out = np.maximum(a, constant(0, a.dtype))
+        self.out = np.maximum(a, zero(a.dtype))
         return self.out
 
     def backward(self, g):
         out = self.out
-        return (g * (out > constant(0, out.dtype)),)
+        return (g * (out > zero(out.dtype)),)
 
 
 class LeakyReLU(Function):
@@ -596,13 +604,22 @@ class Clip(Function):
 
 
 # -- reductions ----------------------------------------------------------------------
+@functools.lru_cache(maxsize=None)
+def _whole(ndim: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(axes, kept shape) of a reduction over all `ndim` axes."""
+    return tuple(range(ndim)), (1,) * ndim
+
+
 class _Reduce(Function):
     __slots__ = ("shape", "axes", "keepdims", "kept")
+    # backward expands g to the input's shape, and g has the output's float dtype, which is the
+    # input's (only float tensors require grad)
+    exact_grads = True
 
     def _setup(self, a, axis, keepdims):
         self.shape, self.keepdims = a.shape, keepdims
         if axis is None:   # the common whole-tensor reduction (a loss): nothing to normalise
-            self.axes, self.kept = tuple(range(a.ndim)), (1,) * a.ndim
+            self.axes, self.kept = _whole(a.ndim)
             return None
         self.axes = axes = normalize_axes(axis, a.ndim, self.name)
         self.kept = tuple(1 if i in axes else n for i, n in enumerate(a.shape))

@@ -361,9 +361,13 @@ class Tensor(Node, made_by_ops=True):
 
     # -- reductions --------------------------------------------------------
     def sum(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
+        if axis is None and not keepdims:   # a loss's reduction: no keyword arguments to pass on
+            return _ops.Sum.apply(self)
         return _ops.Sum.apply(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
+        if axis is None and not keepdims:
+            return _ops.Mean.apply(self)
         return _ops.Mean.apply(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":

@@ -65,8 +65,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        with scope(self):   # drawings group the ops made inside into one cluster per module
-            return self.forward(*args, **kwargs)
+        # drawings group the ops made inside into one cluster per module
+        return scope.call(self, self.forward, *args, **kwargs)
 
     # -- traversal ------------------------------------------------------------
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:

@@ -292,6 +292,27 @@ def test_a_new_thread_starts_with_recording_on():
 # -- extreme inputs ------------------------------------------------------------------------------
 # Under np.errstate(all="raise") every overflow, division by zero and invalid operation raises.
 # Underflow is left ignored (NumPy's default): exp(-1000) rounding to 0 is the correct float result.
+def test_scope_call_tags_nests_and_restores_like_the_with_form():
+    a = Tensor(np.ones(2), requires_grad=True)
+    outer, inner = object(), object()
+
+    def inside(x, k=1.0):
+        return ag.scope.call(inner, lambda: x * k) + 1.0
+    y = ag.scope.call(outer, inside, a, k=3.0)
+    with ag.scope(outer):
+        with ag.scope(inner):
+            z = a * 3.0
+    assert y.op.inputs[0].op.scope == z.op.scope == (outer, inner)
+    assert y.op.scope == (outer,)
+    np.testing.assert_array_equal(y.data, np.full(2, 4.0))
+
+    def fails():
+        raise KeyError("boom")
+    with pytest.raises(KeyError, match="boom"):
+        ag.scope.call(outer, fails)
+    assert (a * 2.0).op.scope == ()   # the scope is left even when fn raises
+
+
 STRICT = dict(all="raise", under="ignore")
 
 
