@@ -285,7 +285,8 @@ def _compiled_runner(wl) -> Runner:
     start = time.perf_counter()
     compiled.trace(Xt, yt)
     traced_s = time.perf_counter() - start
-    return Runner(lambda: compiled(Xt, yt), base.state, {"model": model, "compile_s": traced_s})
+    return Runner(lambda: compiled(Xt, yt), base.state,
+                  {"model": model, "compile_s": traced_s, "compiled": compiled, "args": (Xt, yt)})
 
 
 def _torch_runner(wl) -> Runner:

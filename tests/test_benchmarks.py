@@ -182,3 +182,21 @@ def test_the_instruction_counter_runs_each_step_it_counts(what):
     code = instructions.child_code(what, "W4")
     proc = subprocess.run([sys.executable, "-c", code, "2"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_numpy_only_replay_is_the_eager_step_without_the_graph():
+    from benchmarks import eager_floor
+    wl = W.WORKLOADS["W7"]
+    replay, eager = eager_floor.replay_runner(wl), W.make_runner("mlpgrad", wl)
+    for _ in range(3):
+        replay.step()
+        eager.step()
+    for a, b in zip(replay.state(), eager.state()):
+        np.testing.assert_array_equal(a, b)   # the same NumPy calls in the same order
+
+
+def test_eager_floor_prints_the_three_systems(capsys):
+    from benchmarks import eager_floor
+    assert eager_floor.main(["--workload", "W5", "--blocks", "1", "--per-block", "2"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in ("numpy manual", "NumPy-only replay", "eager mlpgrad")), out
