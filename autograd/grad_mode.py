@@ -87,4 +87,3 @@ class scope:
             return fn(*args, **kwargs)
         finally:
             state.scope = prev
-
