@@ -193,10 +193,10 @@ class Program:
         out.append(f"    return ({', '.join(rets)}{',' if len(rets) == 1 else ''})")
         return "\n".join(out) + "\n"
 
-    def build(self) -> Callable[..., tuple]:
-        """Execute the fast source; return the function it defines."""
+    def build(self, fast: bool = True) -> Callable[..., tuple]:
+        """Execute the fast source (or the readable one); return the function it defines."""
         namespace: dict[str, Any] = {"__name__": f"autograd_compiled_{self.name}"}
-        exec(compile_source(self.source(fast=True), f"<autograd.compile {self.name}>"), namespace)
+        exec(compile_source(self.source(fast=fast), f"<autograd.compile {self.name}>"), namespace)
         return namespace[self.name]
 
 

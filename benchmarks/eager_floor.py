@@ -30,23 +30,13 @@ from benchmarks import workloads as W  # noqa: E402
 
 
 def replay_runner(wl: W.MLPWorkload) -> W.Runner:
-    """The compiled step's readable source, executed with no Tensor in sight (the same calls
-    and writebacks as `autograd.compile`'s `Compiled.__call__`, reached through its internals)."""
-    from autograd.program import compile_source
+    """The compiled step running its readable source instead of the buffered fast form: the
+    eager step's NumPy calls with no Tensor in sight (the trace's `run` swapped, through
+    `autograd.compile`'s internals; the call and the writebacks are `Compiled.__call__`'s)."""
     runner = W.make_runner("compiled", wl)
-    compiled, (x, y) = runner.extra["compiled"]._compiled, runner.extra["args"]
-    trace = compiled._last
-    namespace: dict = {"__name__": "eager_floor"}
-    exec(compile_source(trace.program.source(), "<eager_floor>"), namespace)
-    readable = namespace[trace.program.name]
-    n = len(trace.kinds)
-
-    def step():
-        arrays = [x.data, y.data] + [p.data for _, p in compiled.params] + compiled.extra.values()
-        results = readable(*arrays)
-        for (p, attr), value in zip(trace.writebacks, results[n:]):
-            setattr(p, attr, value)
-    return W.Runner(step, runner.state)
+    trace = runner.extra["compiled"]._compiled._last
+    trace.run = trace.program.build(fast=False)
+    return runner
 
 
 def median_us(step, blocks: int, per_block: int) -> float:

@@ -286,7 +286,7 @@ def _compiled_runner(wl) -> Runner:
     compiled.trace(Xt, yt)
     traced_s = time.perf_counter() - start
     return Runner(lambda: compiled(Xt, yt), base.state,
-                  {"model": model, "compile_s": traced_s, "compiled": compiled, "args": (Xt, yt)})
+                  {"model": model, "compile_s": traced_s, "compiled": compiled})
 
 
 def _torch_runner(wl) -> Runner:
